@@ -1,0 +1,101 @@
+/**
+ * @module CloudTrail-format audit events: one per metering call, accepted or rejected, in the
+ * account of the caller (the seller for SaaS calls, the buyer for AMI and container calls).
+ */
+
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../auth/principal.js';
+
+export const EVENT_SOURCE = 'metering-marketplace.amazonaws.com';
+
+export interface AuditEvent {
+  eventVersion: string;
+  userIdentity: {
+    type: 'IAMUser' | 'AssumedRole';
+    principalId: string;
+    arn: string;
+    accountId: string;
+    accessKeyId: string;
+  };
+  eventTime: string;
+  eventSource: string;
+  eventName: string;
+  awsRegion: string;
+  sourceIPAddress: string;
+  userAgent: string;
+  errorCode?: string;
+  errorMessage?: string;
+  requestParameters: unknown;
+  responseElements: unknown;
+  requestID: string;
+  eventID: string;
+  readOnly: boolean;
+  eventType: 'AwsApiCall';
+  managementEvent: boolean;
+  recipientAccountId: string;
+  eventCategory: 'Management';
+}
+
+/** What the HTTP layer knows about a call, carried into the operation and its event. */
+export interface CallContext {
+  requestId: string;
+  principal: Principal;
+  region: string;
+  sourceIp: string;
+  userAgent: string;
+  now: Date;
+}
+
+/** Converts wire members (PascalCase, Dates) to CloudTrail's camelCase with ISO times. */
+export function toCloudTrailShape(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString().replace(/\.000Z$/, 'Z');
+  if (Array.isArray(value)) return value.map(toCloudTrailShape);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value))
+      if (v !== undefined) out[k.charAt(0).toLowerCase() + k.slice(1)] = toCloudTrailShape(v);
+    return out;
+  }
+  return value;
+}
+
+/** Builds the event for one call; pass `error` for a rejected call. */
+export function buildEvent(
+  ctx: CallContext,
+  eventName: string,
+  request: unknown,
+  outcome: { response: unknown } | { error: { name: string; message: string } },
+): AuditEvent {
+  const { principal } = ctx;
+  const arn = principal.temporary
+    ? `arn:aws:sts::${principal.accountId}:assumed-role/meterd-resource/${principal.accessKeyId}`
+    : `arn:aws:iam::${principal.accountId}:user/${principal.accessKeyId}`;
+  return {
+    eventVersion: '1.08',
+    userIdentity: {
+      type: principal.temporary ? 'AssumedRole' : 'IAMUser',
+      principalId: principal.accessKeyId,
+      arn,
+      accountId: principal.accountId,
+      accessKeyId: principal.accessKeyId,
+    },
+    eventTime: ctx.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource: EVENT_SOURCE,
+    eventName,
+    awsRegion: ctx.region,
+    sourceIPAddress: ctx.sourceIp,
+    userAgent: ctx.userAgent,
+    ...('error' in outcome
+      ? { errorCode: outcome.error.name, errorMessage: outcome.error.message }
+      : {}),
+    requestParameters: request === undefined ? null : toCloudTrailShape(request),
+    responseElements: 'response' in outcome ? toCloudTrailShape(outcome.response) : null,
+    requestID: ctx.requestId,
+    eventID: randomUUID(),
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: principal.accountId,
+    eventCategory: 'Management',
+  };
+}

@@ -1,0 +1,296 @@
+/**
+ * @module The catalog document: the format of `--catalog FILE` (YAML or JSON) and of the admin
+ * API's bodies. `parseCatalogDocument` checks it and says exactly what is wrong, and where.
+ */
+
+import { parse as parseYaml } from 'yaml';
+import {
+  agreementStatuses,
+  meterUsageModes,
+  productTypes,
+  type AgreementStatus,
+  type MeterUsageMode,
+  type ProductType,
+} from './types.js';
+
+export interface AccessKeyDocument {
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  region?: string;
+}
+
+export interface AccountDocument {
+  accountId?: string;
+  name?: string;
+  accessKeys?: AccessKeyDocument[];
+}
+
+export interface ProductDocument {
+  productCode: string;
+  sellerAccountId: string;
+  type: ProductType;
+  dimensions: string[];
+  fulfillmentUrl?: string;
+  meterUsageMode?: MeterUsageMode;
+  publicKeyVersions?: number[];
+}
+
+export interface AgreementDocument {
+  productCode: string;
+  customerAWSAccountId: string;
+  customerIdentifier?: string;
+  licenseArn?: string;
+  status?: AgreementStatus;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+export interface CatalogDocument {
+  region?: string;
+  registrationTokenTtlSeconds?: number;
+  accounts?: AccountDocument[];
+  products?: ProductDocument[];
+  agreements?: AgreementDocument[];
+}
+
+/** A catalog that cannot be applied; `path` names the offending key. */
+export class CatalogError extends Error {
+  override readonly name = 'CatalogError';
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(path ? `${path}: ${message}` : message);
+  }
+}
+
+export const ACCOUNT_ID = /^[0-9]{12}$/;
+export const PRODUCT_CODE = /^[-a-zA-Z0-9/=:_.@]{1,255}$/;
+const LICENSE_ARN =
+  /^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$/;
+const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+type Obj = Record<string, unknown>;
+
+function object(value: unknown, path: string, keys: readonly string[]): Obj {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new CatalogError(path, 'must be a mapping');
+  for (const key of Object.keys(value))
+    if (!keys.includes(key))
+      throw new CatalogError(path, `unknown key '${key}' (known: ${keys.join(', ')})`);
+  return value as Obj;
+}
+
+function list(value: unknown, path: string): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new CatalogError(path, 'must be a list');
+  return value;
+}
+
+function string(
+  o: Obj,
+  key: string,
+  path: string,
+  rule?: { pattern?: RegExp; hint?: string; optional?: boolean },
+): string | undefined {
+  const value = o[key];
+  if (value === undefined || value === null) {
+    if (rule?.optional) return undefined;
+    throw new CatalogError(`${path}.${key}`, 'is required');
+  }
+  if (typeof value !== 'string')
+    throw new CatalogError(
+      `${path}.${key}`,
+      `must be a string${typeof value === 'number' ? ' (quote numbers such as account ids)' : ''}`,
+    );
+  if (rule?.pattern && !rule.pattern.test(value))
+    throw new CatalogError(`${path}.${key}`, `'${value}' is not ${rule.hint ?? 'valid'}`);
+  return value;
+}
+
+function oneOf<T extends string>(
+  o: Obj,
+  key: string,
+  path: string,
+  allowed: readonly T[],
+): T | undefined {
+  const value = string(o, key, path, { optional: true });
+  if (value !== undefined && !allowed.includes(value as T))
+    throw new CatalogError(`${path}.${key}`, `must be one of ${allowed.join(' | ')}`);
+  return value as T | undefined;
+}
+
+function time(o: Obj, key: string, path: string): string | undefined {
+  const value = o[key];
+  if (value instanceof Date) return value.toISOString();
+  const text = string(o, key, path, { optional: true });
+  if (text !== undefined && Number.isNaN(Date.parse(text)))
+    throw new CatalogError(`${path}.${key}`, `'${text}' is not an ISO-8601 time`);
+  return text;
+}
+
+export function parseAccessKey(value: unknown, path: string): AccessKeyDocument {
+  const o = object(value, path, ['accessKeyId', 'secretAccessKey', 'sessionToken', 'region']);
+  const doc: AccessKeyDocument = {};
+  const id = string(o, 'accessKeyId', path, {
+    optional: true,
+    pattern: ACCESS_KEY_ID,
+    hint: 'an access key id (16-128 upper-case letters and digits)',
+  });
+  if (id !== undefined) doc.accessKeyId = id;
+  const secret = string(o, 'secretAccessKey', path, { optional: true });
+  if (secret !== undefined) {
+    if (secret.length < 8)
+      throw new CatalogError(`${path}.secretAccessKey`, 'must be 8+ characters');
+    doc.secretAccessKey = secret;
+  }
+  const token = string(o, 'sessionToken', path, { optional: true });
+  if (token !== undefined) doc.sessionToken = token;
+  const region = string(o, 'region', path, { optional: true, pattern: REGION, hint: 'a region' });
+  if (region !== undefined) doc.region = region;
+  return doc;
+}
+
+export function parseAccount(value: unknown, path: string): AccountDocument {
+  const o = object(value, path, ['accountId', 'name', 'accessKeys']);
+  const doc: AccountDocument = {};
+  const id = string(o, 'accountId', path, {
+    optional: true,
+    pattern: ACCOUNT_ID,
+    hint: 'a 12-digit account id',
+  });
+  if (id !== undefined) doc.accountId = id;
+  const name = string(o, 'name', path, { optional: true });
+  if (name !== undefined) doc.name = name;
+  if (o.accessKeys !== undefined)
+    doc.accessKeys = list(o.accessKeys, `${path}.accessKeys`).map((k, i) =>
+      parseAccessKey(k, `${path}.accessKeys[${i}]`),
+    );
+  return doc;
+}
+
+export function parseProduct(value: unknown, path: string): ProductDocument {
+  const o = object(value, path, [
+    'productCode',
+    'sellerAccountId',
+    'type',
+    'dimensions',
+    'fulfillmentUrl',
+    'meterUsageMode',
+    'publicKeyVersions',
+  ]);
+  const type = oneOf(o, 'type', path, productTypes);
+  if (!type) throw new CatalogError(`${path}.type`, `is required (${productTypes.join(' | ')})`);
+  const dimensions = list(o.dimensions, `${path}.dimensions`);
+  if (dimensions.length === 0) throw new CatalogError(`${path}.dimensions`, 'needs at least one');
+  for (const [i, d] of dimensions.entries())
+    if (typeof d !== 'string' || d.length < 1 || d.length > 255)
+      throw new CatalogError(`${path}.dimensions[${i}]`, 'must be a string of 1-255 characters');
+  const doc: ProductDocument = {
+    productCode: string(o, 'productCode', path, {
+      pattern: PRODUCT_CODE,
+      hint: 'a product code (1-255 of a-z A-Z 0-9 - / = : _ . @)',
+    })!,
+    sellerAccountId: string(o, 'sellerAccountId', path, {
+      pattern: ACCOUNT_ID,
+      hint: 'a 12-digit account id',
+    })!,
+    type,
+    dimensions: [...new Set(dimensions as string[])],
+  };
+  const url = string(o, 'fulfillmentUrl', path, { optional: true });
+  if (url !== undefined) {
+    if (!/^https?:\/\//.test(url) || !URL.canParse(url))
+      throw new CatalogError(`${path}.fulfillmentUrl`, `'${url}' is not an http(s) URL`);
+    doc.fulfillmentUrl = url;
+  }
+  const mode = oneOf(o, 'meterUsageMode', path, meterUsageModes);
+  if (mode !== undefined) doc.meterUsageMode = mode;
+  if (o.publicKeyVersions !== undefined) {
+    const versions = list(o.publicKeyVersions, `${path}.publicKeyVersions`);
+    for (const [i, v] of versions.entries())
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+        throw new CatalogError(`${path}.publicKeyVersions[${i}]`, 'must be a whole number >= 1');
+    if (type !== 'container')
+      throw new CatalogError(`${path}.publicKeyVersions`, 'applies to container products only');
+    doc.publicKeyVersions = versions as number[];
+  }
+  return doc;
+}
+
+export function parseAgreement(value: unknown, path: string): AgreementDocument {
+  const o = object(value, path, [
+    'productCode',
+    'customerAWSAccountId',
+    'customerIdentifier',
+    'licenseArn',
+    'status',
+    'startedAt',
+    'endedAt',
+  ]);
+  const doc: AgreementDocument = {
+    productCode: string(o, 'productCode', path)!,
+    customerAWSAccountId: string(o, 'customerAWSAccountId', path, {
+      pattern: ACCOUNT_ID,
+      hint: 'a 12-digit account id',
+    })!,
+  };
+  const identifier = string(o, 'customerIdentifier', path, { optional: true });
+  if (identifier !== undefined) {
+    if (identifier.length < 1 || identifier.length > 255)
+      throw new CatalogError(`${path}.customerIdentifier`, 'must be 1-255 characters');
+    doc.customerIdentifier = identifier;
+  }
+  const arn = string(o, 'licenseArn', path, {
+    optional: true,
+    pattern: LICENSE_ARN,
+    hint: 'a license ARN',
+  });
+  if (arn !== undefined) doc.licenseArn = arn;
+  const status = oneOf(o, 'status', path, agreementStatuses);
+  if (status !== undefined) doc.status = status;
+  const startedAt = time(o, 'startedAt', path);
+  if (startedAt !== undefined) doc.startedAt = startedAt;
+  const endedAt = time(o, 'endedAt', path);
+  if (endedAt !== undefined) doc.endedAt = endedAt;
+  return doc;
+}
+
+/** Checks a parsed catalog (from YAML, JSON or an admin request body). */
+export function parseCatalogDocument(value: unknown): CatalogDocument {
+  const o = object(value ?? {}, '', [
+    'region',
+    'registrationTokenTtlSeconds',
+    'accounts',
+    'products',
+    'agreements',
+  ]);
+  const doc: CatalogDocument = {};
+  const region = string(o, 'region', '', { optional: true, pattern: REGION, hint: 'a region' });
+  if (region !== undefined) doc.region = region;
+  const ttl = o.registrationTokenTtlSeconds;
+  if (ttl !== undefined) {
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1)
+      throw new CatalogError('registrationTokenTtlSeconds', 'must be a positive whole number');
+    doc.registrationTokenTtlSeconds = ttl;
+  }
+  doc.accounts = list(o.accounts, 'accounts').map((a, i) => parseAccount(a, `accounts[${i}]`));
+  doc.products = list(o.products, 'products').map((p, i) => parseProduct(p, `products[${i}]`));
+  doc.agreements = list(o.agreements, 'agreements').map((a, i) =>
+    parseAgreement(a, `agreements[${i}]`),
+  );
+  return doc;
+}
+
+/** Parses catalog text: JSON when it looks like JSON, YAML otherwise. */
+export function parseCatalogText(text: string): CatalogDocument {
+  let value: unknown;
+  try {
+    value = text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new CatalogError('', `not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  return parseCatalogDocument(value);
+}

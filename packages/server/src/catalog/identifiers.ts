@@ -1,0 +1,39 @@
+/**
+ * @module Identifiers meterd generates: account ids, access keys, customer identifiers, licence
+ * ARNs and registration tokens. Defaults derived from a catalog entry are deterministic, so that
+ * applying the same catalog twice changes nothing.
+ */
+
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest();
+
+function pick(alphabet: string, bytes: Buffer, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[bytes[i % bytes.length]! % alphabet.length];
+  return out;
+}
+
+export const newAccountId = () =>
+  String(randomInt(1, 10)) + Array.from({ length: 11 }, () => randomInt(0, 10)).join('');
+
+export const newAccessKeyId = () => 'AKIA' + pick(ALNUM, randomBytes(16), 16);
+
+export const newSecretAccessKey = () => randomBytes(30).toString('base64');
+
+/** A customer identifier like AWS's (13 letters and digits), stable per product and account. */
+export const defaultCustomerIdentifier = (productCode: string, accountId: string) =>
+  pick(
+    'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
+    digest('customer', productCode, accountId),
+    13,
+  );
+
+/** A License Manager licence ARN, stable per product and account. */
+export const defaultLicenseArn = (productCode: string, accountId: string) =>
+  `arn:aws:license-manager::${accountId}:license:l-${digest('license', productCode, accountId)
+    .toString('hex')
+    .slice(0, 32)}`;
+
+export const newRegistrationToken = () => randomBytes(48).toString('base64url');

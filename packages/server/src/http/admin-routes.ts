@@ -1,0 +1,274 @@
+/**
+ * @module The admin API under /admin/v1: the catalog (accounts, keys, products, agreements),
+ * registration tokens, signing keys, the audit trail and usage reports. Bearer-token protected.
+ */
+
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  CatalogError,
+  parseAccessKey,
+  parseAccount,
+  parseAgreement,
+  parseCatalogDocument,
+  parseProduct,
+  ACCOUNT_ID,
+} from '../catalog/document.js';
+import { NotFoundError, type CatalogService } from '../catalog/service.js';
+import type { SigningKeys } from '../catalog/signing-keys.js';
+import type { MeteringOperation, Store } from '../storage/store.js';
+
+export interface AdminOptions {
+  store: Store;
+  catalog: CatalogService;
+  signingKeys: SigningKeys;
+  adminToken: string;
+}
+
+/** An admin API error: `{"error": {"code", "message"}}` with an HTTP status. */
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_PAGE = 1000;
+
+type Query = Record<string, string | undefined>;
+
+function time(q: Query, name: string): Date | undefined {
+  const v = q[name];
+  if (v === undefined || v === '') return undefined;
+  const date = /^\d+(\.\d+)?$/.test(v) ? new Date(Number(v) * 1000) : new Date(v);
+  if (Number.isNaN(date.getTime()))
+    throw new AdminError(
+      400,
+      'InvalidParameter',
+      `${name} must be an ISO-8601 time or epoch seconds`,
+    );
+  return date;
+}
+
+function limit(q: Query): number {
+  const v = q.limit === undefined ? 100 : Number(q.limit);
+  if (!Number.isInteger(v) || v < 1 || v > MAX_PAGE)
+    throw new AdminError(
+      400,
+      'InvalidParameter',
+      `limit must be a whole number from 1 to ${MAX_PAGE}`,
+    );
+  return v;
+}
+
+const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
+
+function bearer(request: FastifyRequest, token: string): boolean {
+  const header = request.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
+  const { store, catalog, signingKeys } = options;
+
+  app.addHook('onRequest', async (request) => {
+    if (!bearer(request, options.adminToken))
+      throw new AdminError(401, 'Unauthorized', 'A valid admin bearer token is required.');
+  });
+
+  app.setErrorHandler(
+    (error: Error & { statusCode?: number; code?: string }, request, reply: FastifyReply) => {
+      const e =
+        error instanceof AdminError
+          ? error
+          : error instanceof CatalogError
+            ? new AdminError(400, 'InvalidCatalog', error.message)
+            : error instanceof NotFoundError
+              ? new AdminError(404, 'NotFound', error.message)
+              : error.statusCode && error.statusCode < 500
+                ? new AdminError(error.statusCode, error.code ?? 'BadRequest', error.message)
+                : (request.log.error({ err: error }, 'admin request failed'),
+                  new AdminError(500, 'InternalError', 'An internal error occurred.'));
+      return reply.code(e.status).send({ error: { code: e.code, message: e.message } });
+    },
+  );
+
+  // The catalog as a whole.
+  app.get('/catalog', async () => catalog.export());
+  app.post('/catalog', async (request) => catalog.apply(parseCatalogDocument(request.body)));
+
+  // Accounts and their access keys.
+  app.get('/accounts', async () => {
+    const keys = await store.listAccessKeys();
+    return {
+      accounts: (await store.listAccounts()).map((a) => ({
+        ...a,
+        accessKeyIds: keys.filter((k) => k.accountId === a.accountId).map((k) => k.accessKeyId),
+      })),
+    };
+  });
+  app.post('/accounts', async (request, reply) => {
+    const doc = parseAccount(request.body ?? {}, 'account');
+    if (!doc.accessKeys) doc.accessKeys = [{}];
+    const applied = await catalog.apply({ accounts: [doc] });
+    return reply.code(201).send(applied.accounts[0]);
+  });
+  app.get<{ Params: { accountId: string } }>('/accounts/:accountId', async (request) => {
+    const account = await store.getAccount(request.params.accountId);
+    if (!account) throw new NotFoundError(`account ${request.params.accountId} does not exist`);
+    const keys = await store.listAccessKeys(account.accountId);
+    return { ...account, accessKeys: keys.map(({ secretAccessKey: _, ...k }) => k) };
+  });
+  app.post<{ Params: { accountId: string } }>(
+    '/accounts/:accountId/access-keys',
+    async (request, reply) => {
+      const { accountId } = request.params;
+      if (!ACCOUNT_ID.test(accountId) || !(await store.getAccount(accountId)))
+        throw new NotFoundError(`account ${accountId} does not exist`);
+      const key = parseAccessKey(request.body ?? {}, 'accessKey');
+      const applied = await catalog.apply({ accounts: [{ accountId, accessKeys: [key] }] });
+      return reply.code(201).send(applied.accounts[0]!.accessKeys[0]);
+    },
+  );
+  app.delete<{ Params: { accessKeyId: string } }>(
+    '/access-keys/:accessKeyId',
+    async (request, reply) => {
+      if (!(await store.deleteAccessKey(request.params.accessKeyId)))
+        throw new NotFoundError(`access key ${request.params.accessKeyId} does not exist`);
+      return reply.code(204).send();
+    },
+  );
+
+  // Products.
+  app.get('/products', async () => ({ products: await store.listProducts() }));
+  app.get<{ Params: { productCode: string } }>('/products/:productCode', async (request) => {
+    const product = await store.getProduct(request.params.productCode);
+    if (!product) throw new NotFoundError(`product ${request.params.productCode} does not exist`);
+    return product;
+  });
+  app.put<{ Params: { productCode: string } }>('/products/:productCode', async (request) => {
+    const doc = parseProduct(
+      { ...body(request), productCode: request.params.productCode },
+      'product',
+    );
+    return (await catalog.apply({ products: [doc] })).products[0];
+  });
+
+  // Agreements.
+  app.get<{ Querystring: Query }>('/agreements', async (request) => {
+    const q = request.query;
+    return {
+      agreements: await store.findAgreements({
+        ...(q.productCode ? { productCode: q.productCode } : {}),
+        ...(q.customerAWSAccountId ? { customerAWSAccountId: q.customerAWSAccountId } : {}),
+      }),
+    };
+  });
+  app.post('/agreements', async (request, reply) => {
+    const doc = parseAgreement(request.body ?? {}, 'agreement');
+    return reply.code(201).send((await catalog.apply({ agreements: [doc] })).agreements[0]);
+  });
+  app.patch<{ Params: { licenseArn: string } }>('/agreements/:licenseArn', async (request) => {
+    const prior = await store.getAgreement(request.params.licenseArn);
+    if (!prior) throw new NotFoundError(`agreement ${request.params.licenseArn} does not exist`);
+    const doc = parseAgreement(
+      {
+        productCode: prior.productCode,
+        customerAWSAccountId: prior.customerAWSAccountId,
+        licenseArn: prior.licenseArn,
+        ...body(request),
+      },
+      'agreement',
+    );
+    return (await catalog.apply({ agreements: [doc] })).agreements[0];
+  });
+
+  // Registration tokens, as AWS Marketplace mints them when a buyer subscribes.
+  app.post('/registration-tokens', async (request, reply) => {
+    const b = body(request);
+    if (typeof b.productCode !== 'string' || typeof b.customerAWSAccountId !== 'string')
+      throw new AdminError(
+        400,
+        'InvalidParameter',
+        'productCode and customerAWSAccountId are required strings',
+      );
+    if (!ACCOUNT_ID.test(b.customerAWSAccountId))
+      throw new AdminError(
+        400,
+        'InvalidParameter',
+        'customerAWSAccountId must be a 12-digit account id',
+      );
+    const token = await catalog.mintRegistrationToken(b.productCode, b.customerAWSAccountId);
+    return reply.code(201).send({
+      registrationToken: token.token,
+      expiresAt: token.expiresAt.toISOString(),
+      productCode: token.productCode,
+      customerAWSAccountId: token.customerAWSAccountId,
+      licenseArn: token.licenseArn,
+    });
+  });
+
+  // Signing keys of RegisterUsage.
+  app.get('/signing-keys', async () => ({
+    keys: (await signingKeys.list()).map(({ privateKeyPem: _, ...k }) => k),
+  }));
+  app.post('/signing-keys/rotate', async (request, reply) => {
+    const grace = body(request).previousKeyGraceSeconds ?? 7 * 24 * 3600;
+    if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0)
+      throw new AdminError(
+        400,
+        'InvalidParameter',
+        'previousKeyGraceSeconds must be a whole number >= 0',
+      );
+    const { privateKeyPem: _, ...key } = await signingKeys.rotate(grace);
+    return reply.code(201).send(key);
+  });
+
+  // The audit trail and usage reports.
+  app.get<{ Querystring: Query }>('/events', async (request) => {
+    const q = request.query;
+    const events = await store.listEvents({
+      ...(q.eventName ? { eventName: q.eventName } : {}),
+      ...(q.accountId ? { recipientAccountId: q.accountId } : {}),
+      ...optional('startTime', time(q, 'startTime')),
+      ...optional('endTime', time(q, 'endTime')),
+      ...(q.after ? { after: Number(q.after) } : {}),
+      limit: limit(q),
+    });
+    return {
+      events: events.map((e) => e.event),
+      ...(events.length > 0 ? { nextToken: String(events.at(-1)!.seq) } : {}),
+    };
+  });
+  app.get<{ Querystring: Query }>('/usage', async (request) => {
+    const q = request.query;
+    if (q.operation && q.operation !== 'BatchMeterUsage' && q.operation !== 'MeterUsage')
+      throw new AdminError(
+        400,
+        'InvalidParameter',
+        'operation must be BatchMeterUsage or MeterUsage',
+      );
+    const records = await store.listUsage({
+      ...(q.productCode ? { productCode: q.productCode } : {}),
+      ...(q.customerAWSAccountId ? { customerAWSAccountId: q.customerAWSAccountId } : {}),
+      ...(q.dimension ? { dimension: q.dimension } : {}),
+      ...(q.operation ? { operation: q.operation as MeteringOperation } : {}),
+      ...optional('startTime', time(q, 'startTime')),
+      ...optional('endTime', time(q, 'endTime')),
+      ...(q.after ? { after: q.after } : {}),
+      limit: limit(q),
+    });
+    return {
+      records: records.map(({ dedupeKey: _, fingerprint: __, ...r }) => r),
+      ...(records.length > 0 ? { nextToken: records.at(-1)!.meteringRecordId } : {}),
+    };
+  });
+}
+
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;

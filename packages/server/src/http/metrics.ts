@@ -1,0 +1,51 @@
+/**
+ * @module Prometheus metrics: requests and errors by operation and type, records by status,
+ * request latency and storage commit latency.
+ */
+
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'meterd_requests_total',
+    help: 'Metering API requests by operation and outcome (Success or the error shape name).',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'meterd_request_duration_seconds',
+    help: 'Metering API request latency by operation.',
+    labelNames: ['operation'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly records = new Counter({
+    name: 'meterd_usage_records_total',
+    help: 'Usage records answered, by operation and status.',
+    labelNames: ['operation', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly commitLatency = new Histogram({
+    name: 'meterd_storage_commit_seconds',
+    help: 'Time to run and durably commit one group transaction.',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+  readonly commitJobs = new Histogram({
+    name: 'meterd_storage_commit_jobs',
+    help: 'Writes grouped into one transaction.',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'meterd_' });
+  }
+
+  /** For the store's commit observer. */
+  readonly observeCommit = (seconds: number, jobs: number) => {
+    this.commitLatency.observe(seconds);
+    this.commitJobs.observe(jobs);
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * @module BatchMeterUsage: a SaaS seller reports up to 25 usage records for its customers.
+ * The whole batch fails on a wrong product, dimension, licence, allocation or time; otherwise
+ * each record gets its own status, and records repeated within the same hour deduplicate.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { buildEvent, type CallContext } from '../audit/event.js';
+import type { Agreement, Product } from '../catalog/types.js';
+import {
+  InvalidCustomerIdentifierException,
+  InvalidLicenseException,
+  InvalidProductCodeException,
+  InvalidUsageDimensionException,
+} from '../protocol/errors.js';
+import type {
+  BatchMeterUsageInput,
+  BatchMeterUsageOutput,
+  UsageRecord,
+  UsageRecordResult,
+} from '../protocol/shapes.js';
+import type { UsageRecordRow } from '../storage/store.js';
+import { TransientStoreError, type OperationDeps } from './deps.js';
+import {
+  checkAllocations,
+  checkTimeWindow,
+  entitles,
+  hourOf,
+  pickAgreement,
+} from './usage-rules.js';
+
+const invalidProduct = (code: string) =>
+  new InvalidProductCodeException(`The product code ${code} is invalid.`);
+
+/** Resolves and checks the product of the call: the request's, or the one its licences name. */
+async function productOf(
+  deps: OperationDeps,
+  ctx: CallContext,
+  input: BatchMeterUsageInput,
+  licences: Map<string, Agreement>,
+): Promise<Product | undefined> {
+  let code = input.ProductCode;
+  for (const agreement of licences.values()) {
+    if (code !== undefined && agreement.productCode !== code)
+      throw new InvalidLicenseException(
+        `Licence ${agreement.licenseArn} is not for product ${code}; one call meters one product.`,
+      );
+    code = agreement.productCode;
+  }
+  if (code === undefined) {
+    if (input.UsageRecords.length === 0) return undefined;
+    throw new InvalidProductCodeException(
+      'ProductCode is required unless every usage record carries a LicenseArn.',
+    );
+  }
+  const product = await deps.store.getProduct(code);
+  if (!product || product.sellerAccountId !== ctx.principal.accountId) throw invalidProduct(code);
+  if (product.type !== 'saas')
+    throw new InvalidProductCodeException(
+      `Product ${code} is a ${product.type} product; meter it with MeterUsage.`,
+    );
+  return product;
+}
+
+/** Looks up every licence named by a record; unknown or foreign licences fail the batch. */
+async function licencesOf(deps: OperationDeps, ctx: CallContext, records: UsageRecord[]) {
+  const licences = new Map<string, Agreement>();
+  for (const record of records) {
+    const arn = record.LicenseArn;
+    if (arn === undefined || licences.has(arn)) continue;
+    const agreement = await deps.store.getAgreement(arn);
+    const product = agreement && (await deps.store.getProduct(agreement.productCode));
+    if (!agreement || product?.sellerAccountId !== ctx.principal.accountId)
+      throw new InvalidLicenseException(`Licence ${arn} is invalid.`);
+    licences.set(arn, agreement);
+  }
+  return licences;
+}
+
+function checkRecord(
+  record: UsageRecord,
+  index: number,
+  product: Product,
+  licence: Agreement | undefined,
+  now: Date,
+) {
+  const where = `usage record ${index + 1}`;
+  const byIdentifier = record.CustomerIdentifier !== undefined;
+  const byAccount = record.CustomerAWSAccountId !== undefined;
+  if (byIdentifier === byAccount)
+    throw new InvalidCustomerIdentifierException(
+      `${where} must name its customer by exactly one of CustomerIdentifier and CustomerAWSAccountId.`,
+    );
+  if (!product.dimensions.includes(record.Dimension))
+    throw new InvalidUsageDimensionException(
+      `Dimension ${record.Dimension} is not a dimension of product ${product.productCode}.`,
+    );
+  checkTimeWindow(record.Timestamp, now);
+  checkAllocations(record.UsageAllocations, record.Quantity ?? 0, where);
+  if (licence) {
+    const customerMatches = byAccount
+      ? licence.customerAWSAccountId === record.CustomerAWSAccountId
+      : licence.customerIdentifier === record.CustomerIdentifier;
+    if (!customerMatches)
+      throw new InvalidLicenseException(
+        `Licence ${licence.licenseArn} does not belong to the customer of ${where}.`,
+      );
+    const t = record.Timestamp.getTime();
+    if (t < licence.startedAt.getTime() || (licence.endedAt && t > licence.endedAt.getTime()))
+      throw new InvalidLicenseException(
+        `The usage time of ${where} is outside the activation period of licence ${licence.licenseArn}.`,
+      );
+  }
+}
+
+async function agreementFor(
+  deps: OperationDeps,
+  product: Product,
+  record: UsageRecord,
+  licence: Agreement | undefined,
+): Promise<Agreement | undefined> {
+  if (licence) return licence;
+  const found =
+    record.CustomerIdentifier !== undefined
+      ? await deps.store.findAgreements({
+          productCode: product.productCode,
+          customerIdentifier: record.CustomerIdentifier,
+        })
+      : await deps.store.findAgreements({
+          productCode: product.productCode,
+          customerAWSAccountId: record.CustomerAWSAccountId!,
+        });
+  return pickAgreement(found);
+}
+
+export async function batchMeterUsage(
+  deps: OperationDeps,
+  ctx: CallContext,
+  input: BatchMeterUsageInput,
+): Promise<BatchMeterUsageOutput> {
+  const records = input.UsageRecords;
+  const licences = await licencesOf(deps, ctx, records);
+  const product = await productOf(deps, ctx, input, licences);
+  if (product)
+    records.forEach((r, i) =>
+      checkRecord(r, i, product, r.LicenseArn ? licences.get(r.LicenseArn) : undefined, ctx.now),
+    );
+
+  // Entitled records become rows; the others are answered CustomerNotSubscribed.
+  const rows: Array<UsageRecordRow | undefined> = [];
+  for (const record of records) {
+    const licence = record.LicenseArn ? licences.get(record.LicenseArn) : undefined;
+    const agreement = product && (await agreementFor(deps, product, record, licence));
+    if (!product || !agreement || !entitles(agreement, record.Timestamp, ctx.now)) {
+      rows.push(undefined);
+      continue;
+    }
+    const quantity = record.Quantity ?? 0;
+    const hour = hourOf(record.Timestamp);
+    rows.push({
+      meteringRecordId: randomUUID(),
+      dedupeKey: `saas|${product.productCode}|${agreement.customerAWSAccountId}|${record.Dimension}|${hour.getTime()}`,
+      fingerprint: String(quantity),
+      operation: 'BatchMeterUsage',
+      productCode: product.productCode,
+      customerAWSAccountId: agreement.customerAWSAccountId,
+      customerIdentifier: agreement.customerIdentifier,
+      licenseArn: agreement.licenseArn,
+      dimension: record.Dimension,
+      usageTime: record.Timestamp,
+      quantity,
+      allocations: record.UsageAllocations ?? null,
+      callerAccountId: ctx.principal.accountId,
+      callerAccessKeyId: ctx.principal.accessKeyId,
+      requestId: ctx.requestId,
+      recordedAt: ctx.now,
+    });
+  }
+  const toWrite = rows.filter((r): r is UsageRecordRow => r !== undefined);
+
+  try {
+    return await deps.store.recordUsage(toWrite, (outcomes) => {
+      let next = 0;
+      const results = records.map((record, i): UsageRecordResult => {
+        if (!rows[i]) return { UsageRecord: record, Status: 'CustomerNotSubscribed' };
+        const { row, created } = outcomes[next++]!;
+        const same = created || row.fingerprint === rows[i]!.fingerprint;
+        return {
+          UsageRecord: record,
+          MeteringRecordId: row.meteringRecordId,
+          Status: same ? 'Success' : 'DuplicateRecord',
+        };
+      });
+      const output: BatchMeterUsageOutput = { Results: results, UnprocessedRecords: [] };
+      return {
+        value: output,
+        event: buildEvent(ctx, 'BatchMeterUsage', input, { response: output }),
+      };
+    });
+  } catch (error) {
+    if (!(error instanceof TransientStoreError)) throw error;
+    // Nothing was written: hand every record back for the client to retry.
+    const output: BatchMeterUsageOutput = {
+      Results: records
+        .filter((_, i) => !rows[i])
+        .map((record) => ({ UsageRecord: record, Status: 'CustomerNotSubscribed' })),
+      UnprocessedRecords: records.filter((_, i) => rows[i]),
+    };
+    await deps.store
+      .appendEvent(buildEvent(ctx, 'BatchMeterUsage', input, { response: output }))
+      .catch(() => undefined);
+    return output;
+  }
+}

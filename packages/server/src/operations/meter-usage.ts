@@ -1,0 +1,127 @@
+/**
+ * @module MeterUsage: software running in the buyer's account (an AMI instance, a container
+ * task) reports usage. Hourly mode keeps one record per hour, dimension and running resource
+ * (its credentials); continuous mode keeps every record and deduplicates by ClientToken.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { buildEvent, type CallContext } from '../audit/event.js';
+import {
+  type AwsError,
+  CustomerNotEntitledException,
+  DryRunOperation,
+  DuplicateRequestException,
+  IdempotencyConflictException,
+  InvalidEndpointRegionException,
+  InvalidProductCodeException,
+  InvalidUsageDimensionException,
+} from '../protocol/errors.js';
+import type { MeterUsageInput, MeterUsageOutput } from '../protocol/shapes.js';
+import { markAudited, type OperationDeps } from './deps.js';
+import {
+  checkAllocations,
+  checkTimeWindow,
+  entitles,
+  hourOf,
+  pickAgreement,
+} from './usage-rules.js';
+
+export async function meterUsage(
+  deps: OperationDeps,
+  ctx: CallContext,
+  input: MeterUsageInput,
+): Promise<MeterUsageOutput> {
+  const { principal } = ctx;
+  const product = await deps.store.getProduct(input.ProductCode);
+  if (!product)
+    throw new InvalidProductCodeException(`The product code ${input.ProductCode} is invalid.`);
+  if (product.type === 'saas')
+    throw new InvalidProductCodeException(
+      `Product ${input.ProductCode} is a SaaS product; meter it with BatchMeterUsage.`,
+    );
+  if (principal.resourceRegion !== deps.region)
+    throw new InvalidEndpointRegionException(
+      `The endpoint region ${deps.region} does not match the region ${principal.resourceRegion} the resource runs in.`,
+    );
+  const agreement = pickAgreement(
+    await deps.store.findAgreements({
+      productCode: product.productCode,
+      customerAWSAccountId: principal.accountId,
+    }),
+  );
+  if (!agreement || !entitles(agreement, input.Timestamp, ctx.now))
+    throw new CustomerNotEntitledException(
+      `Account ${principal.accountId} is not subscribed to product ${product.productCode}.`,
+    );
+  if (!product.dimensions.includes(input.UsageDimension))
+    throw new InvalidUsageDimensionException(
+      `Dimension ${input.UsageDimension} is not a dimension of product ${product.productCode}.`,
+    );
+  checkTimeWindow(input.Timestamp, ctx.now);
+  const quantity = input.UsageQuantity ?? 0;
+  checkAllocations(input.UsageAllocations, quantity, 'the usage');
+  if (input.DryRun)
+    throw new DryRunOperation('Request would have succeeded, but DryRun flag is set.');
+
+  const continuous = product.meterUsageMode === 'continuous';
+  const usageTime = continuous ? input.Timestamp : hourOf(input.Timestamp);
+  const clientToken = input.ClientToken ?? randomUUID();
+  const dedupeKey = continuous
+    ? `token|${product.productCode}|${principal.accountId}|${clientToken}`
+    : `hourly|${product.productCode}|${principal.accessKeyId}|${input.UsageDimension}|${usageTime.getTime()}`;
+  // Continuous mode: the same token must carry the same parameters. Hourly: the same quantity.
+  const fingerprint = continuous
+    ? JSON.stringify([
+        usageTime.getTime(),
+        input.UsageDimension,
+        quantity,
+        input.UsageAllocations ?? null,
+      ])
+    : String(quantity);
+
+  const answer = await deps.store.recordUsage(
+    [
+      {
+        meteringRecordId: randomUUID(),
+        dedupeKey,
+        fingerprint,
+        operation: 'MeterUsage',
+        productCode: product.productCode,
+        customerAWSAccountId: principal.accountId,
+        customerIdentifier: agreement.customerIdentifier,
+        licenseArn: agreement.licenseArn,
+        dimension: input.UsageDimension,
+        usageTime,
+        quantity,
+        allocations: input.UsageAllocations ?? null,
+        callerAccountId: principal.accountId,
+        callerAccessKeyId: principal.accessKeyId,
+        requestId: ctx.requestId,
+        recordedAt: ctx.now,
+      },
+    ],
+    ([outcome]) => {
+      const { row, created } = outcome!;
+      let error: AwsError | undefined;
+      if (!created && row.fingerprint !== fingerprint)
+        error = continuous
+          ? new IdempotencyConflictException(
+              `ClientToken ${clientToken} was already used with different parameters.`,
+            )
+          : new DuplicateRequestException(
+              `Usage for dimension ${input.UsageDimension} in the hour of ${usageTime.toISOString()} was already metered by this resource with a different quantity.`,
+            );
+      const output: MeterUsageOutput = { MeteringRecordId: row.meteringRecordId };
+      const request = { ...input, ClientToken: clientToken };
+      const value: { error: AwsError } | { output: MeterUsageOutput } = error
+        ? { error }
+        : { output };
+      return {
+        value,
+        event: buildEvent(ctx, 'MeterUsage', request, error ? { error } : { response: output }),
+      };
+    },
+  );
+  if ('error' in answer) throw markAudited(answer.error);
+  return answer.output;
+}

@@ -1,0 +1,129 @@
+/**
+ * @module Starts meterd: opens the store, applies the catalog (or creates the demo), prepares
+ * the signing keys and listens. Used by `meterd serve` and by tests that run meterd in-process.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { parseCatalogText, type CatalogDocument } from './catalog/document.js';
+import { demoCatalog, describeDemo } from './catalog/demo.js';
+import { CatalogService } from './catalog/service.js';
+import { SigningKeys } from './catalog/signing-keys.js';
+import { buildApp } from './http/app.js';
+import { Metrics } from './http/metrics.js';
+import { openStore } from './storage/open.js';
+import type { Store } from './storage/store.js';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  catalogFile?: string;
+  adminToken?: string;
+  region?: string;
+  registrationTokenTtlSeconds?: number;
+  verifySignatures: boolean;
+  logLevel: string;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  url: string;
+  adminToken: string;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+const DEFAULT_REGION = 'us-east-1';
+const DEFAULT_TOKEN_TTL = 3600;
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const logger = pino({
+    level: options.logLevel,
+    base: { service: 'meterd' },
+    redact: ['req.headers.authorization', 'secretAccessKey', '*.secretAccessKey'],
+  });
+  let doc: CatalogDocument | undefined;
+  if (options.catalogFile) doc = parseCatalogText(await readFile(options.catalogFile, 'utf8'));
+
+  const region = options.region ?? doc?.region ?? DEFAULT_REGION;
+  const metrics = new Metrics();
+  const store = await openStore({
+    dataDir: options.dataDir,
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    onCommit: metrics.observeCommit,
+  });
+  const catalog = new CatalogService(store, {
+    registrationTokenTtlSeconds:
+      options.registrationTokenTtlSeconds ?? doc?.registrationTokenTtlSeconds ?? DEFAULT_TOKEN_TTL,
+  });
+  let demo: string | undefined;
+  if (doc) {
+    const applied = await catalog.apply(doc);
+    logger.info(
+      {
+        accounts: applied.accounts.length,
+        products: applied.products.length,
+        agreements: applied.agreements.length,
+      },
+      'catalog applied',
+    );
+  } else {
+    await catalog.apply(await demoCatalog(store));
+  }
+  const signingKeys = new SigningKeys(store);
+  await signingKeys.ensure();
+
+  const generatedToken = !options.adminToken;
+  const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
+  if (!options.verifySignatures)
+    logger.warn(
+      'SIGNATURE VERIFICATION IS OFF (--insecure-skip-signature-verification): any caller who knows an access key id is accepted. Never run like this outside local development.',
+    );
+
+  const app = await buildApp({
+    store,
+    catalog,
+    signingKeys,
+    metrics,
+    region,
+    adminToken,
+    verifySignatures: options.verifySignatures,
+    logger,
+  });
+  await app.listen({ port: options.port, host: options.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  if (!doc) demo = await describeDemo(store, url, region);
+  if (demo || generatedToken)
+    process.stderr.write(
+      [
+        '',
+        ...(generatedToken
+          ? [`Admin API token (generated; set --admin-token to choose one): ${adminToken}`, '']
+          : []),
+        ...(demo ? [demo] : []),
+        '',
+      ].join('\n'),
+    );
+  logger.info({ url, region, storage: store.dialect }, 'meterd listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    store,
+    url,
+    adminToken,
+    logger,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        await store.close();
+      })()),
+  };
+}

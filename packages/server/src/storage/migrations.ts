@@ -1,0 +1,153 @@
+/**
+ * @module Versioned schema migrations, written once with Kysely's schema builder and compiled
+ * for each SQL dialect. A backend applies, in one transaction each, those not yet recorded in
+ * `schema_migrations`.
+ */
+
+import type { Compilable, Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: (db: Kysely<Database>, dialect: DialectName) => Compilable[];
+}
+
+// Kysely's schema builder is typed loosely: tables are named, not checked against Database.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type AnyDb = Kysely<any>;
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'catalog, usage records and audit events',
+    up: (kdb, dialect) => {
+      const db = kdb as AnyDb;
+      const seq =
+        dialect === 'postgres'
+          ? db.schema
+              .createTable('audit_events')
+              .addColumn('seq', 'bigserial', (c) => c.primaryKey())
+          : db.schema
+              .createTable('audit_events')
+              .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement());
+      return [
+        db.schema
+          .createTable('accounts')
+          .addColumn('account_id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull()),
+        db.schema
+          .createTable('access_keys')
+          .addColumn('access_key_id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) =>
+            c.notNull().references('accounts.account_id').onDelete('cascade'),
+          )
+          .addColumn('secret_access_key', 'text', (c) => c.notNull())
+          .addColumn('session_token', 'text')
+          .addColumn('region', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull()),
+        db.schema.createIndex('access_keys_account').on('access_keys').column('account_id'),
+        db.schema
+          .createTable('products')
+          .addColumn('product_code', 'text', (c) => c.primaryKey())
+          .addColumn('seller_account_id', 'text', (c) =>
+            c.notNull().references('accounts.account_id'),
+          )
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('dimensions', 'text', (c) => c.notNull())
+          .addColumn('fulfillment_url', 'text')
+          .addColumn('meter_usage_mode', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull()),
+        db.schema
+          .createTable('agreements')
+          .addColumn('license_arn', 'text', (c) => c.primaryKey())
+          .addColumn('product_code', 'text', (c) =>
+            c.notNull().references('products.product_code').onDelete('cascade'),
+          )
+          .addColumn('customer_aws_account_id', 'text', (c) => c.notNull())
+          .addColumn('customer_identifier', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('ended_at', 'bigint')
+          .addColumn('updated_at', 'bigint', (c) => c.notNull()),
+        db.schema
+          .createIndex('agreements_customer')
+          .on('agreements')
+          .columns(['product_code', 'customer_aws_account_id']),
+        db.schema
+          .createIndex('agreements_identifier')
+          .on('agreements')
+          .columns(['product_code', 'customer_identifier']),
+        db.schema
+          .createTable('registration_tokens')
+          .addColumn('token', 'text', (c) => c.primaryKey())
+          .addColumn('product_code', 'text', (c) => c.notNull())
+          .addColumn('customer_aws_account_id', 'text', (c) => c.notNull())
+          .addColumn('license_arn', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull()),
+        db.schema
+          .createTable('usage_records')
+          .addColumn('metering_record_id', 'text', (c) => c.primaryKey())
+          .addColumn('dedupe_key', 'text', (c) => c.notNull().unique())
+          .addColumn('fingerprint', 'text', (c) => c.notNull())
+          .addColumn('operation', 'text', (c) => c.notNull())
+          .addColumn('product_code', 'text', (c) => c.notNull())
+          .addColumn('customer_aws_account_id', 'text', (c) => c.notNull())
+          .addColumn('customer_identifier', 'text')
+          .addColumn('license_arn', 'text')
+          .addColumn('dimension', 'text', (c) => c.notNull())
+          .addColumn('usage_time', 'bigint', (c) => c.notNull())
+          .addColumn('quantity', 'bigint', (c) => c.notNull())
+          .addColumn('allocations', 'text')
+          .addColumn('caller_account_id', 'text', (c) => c.notNull())
+          .addColumn('caller_access_key_id', 'text', (c) => c.notNull())
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('recorded_at', 'bigint', (c) => c.notNull()),
+        db.schema
+          .createIndex('usage_records_product_time')
+          .on('usage_records')
+          .columns(['product_code', 'usage_time']),
+        seq
+          .addColumn('event_id', 'text', (c) => c.notNull().unique())
+          .addColumn('event_time', 'bigint', (c) => c.notNull())
+          .addColumn('event_name', 'text', (c) => c.notNull())
+          .addColumn('recipient_account_id', 'text', (c) => c.notNull())
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('error_code', 'text')
+          .addColumn('body', 'text', (c) => c.notNull()),
+        db.schema
+          .createIndex('audit_events_name_time')
+          .on('audit_events')
+          .columns(['event_name', 'event_time']),
+        db.schema.createIndex('audit_events_time').on('audit_events').column('event_time'),
+      ];
+    },
+  },
+  {
+    version: 2,
+    name: 'container products: signing keys and task registrations',
+    up: (kdb) => {
+      const db = kdb as AnyDb;
+      return [
+        db.schema.alterTable('products').addColumn('public_key_versions', 'text'),
+        db.schema
+          .createTable('signing_keys')
+          .addColumn('version', 'integer', (c) => c.primaryKey())
+          .addColumn('private_key_pem', 'text', (c) => c.notNull())
+          .addColumn('public_key_pem', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint'),
+        db.schema
+          .createTable('task_registrations')
+          .addColumn('access_key_id', 'text', (c) => c.notNull())
+          .addColumn('product_code', 'text', (c) => c.notNull())
+          .addColumn('registered_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('task_registrations_pk', ['access_key_id', 'product_code']),
+      ];
+    },
+  },
+];

@@ -1,0 +1,215 @@
+/**
+ * @module Every query meterd runs, built once with Kysely from named parameters; each backend
+ * compiles them for its dialect and runs them as prepared statements.
+ */
+
+import type { Kysely } from 'kysely';
+import { param, prepare, type PreparedSql } from './prepared.js';
+import type { Database } from './schema.js';
+
+export type QueryName = keyof ReturnType<typeof buildQueries>;
+export type Queries = Record<QueryName, PreparedSql>;
+
+const usageColumns = [
+  'metering_record_id',
+  'dedupe_key',
+  'fingerprint',
+  'operation',
+  'product_code',
+  'customer_aws_account_id',
+  'customer_identifier',
+  'license_arn',
+  'dimension',
+  'usage_time',
+  'quantity',
+  'allocations',
+  'caller_account_id',
+  'caller_access_key_id',
+  'request_id',
+  'recorded_at',
+] as const;
+
+const values = <T extends string>(columns: readonly T[]) =>
+  Object.fromEntries(columns.map((c) => [c, param(c)])) as Record<T, string>;
+
+/** Builds the named queries over a (possibly compile-only) Kysely instance. */
+export function buildQueries(db: Kysely<Database>) {
+  return {
+    getAccessKey: db.selectFrom('access_keys').selectAll().where('access_key_id', '=', param('id')),
+    getAccount: db.selectFrom('accounts').selectAll().where('account_id', '=', param('id')),
+    getProduct: db.selectFrom('products').selectAll().where('product_code', '=', param('id')),
+    getAgreement: db.selectFrom('agreements').selectAll().where('license_arn', '=', param('id')),
+    agreementsByProduct: db
+      .selectFrom('agreements')
+      .selectAll()
+      .where('product_code', '=', param('product'))
+      .orderBy('started_at'),
+    agreementsByCustomer: db
+      .selectFrom('agreements')
+      .selectAll()
+      .where('product_code', '=', param('product'))
+      .where('customer_aws_account_id', '=', param('customer'))
+      .orderBy('started_at'),
+    agreementsByIdentifier: db
+      .selectFrom('agreements')
+      .selectAll()
+      .where('product_code', '=', param('product'))
+      .where('customer_identifier', '=', param('identifier'))
+      .orderBy('started_at'),
+    agreementsByAccount: db
+      .selectFrom('agreements')
+      .selectAll()
+      .where('customer_aws_account_id', '=', param('customer'))
+      .orderBy('started_at'),
+    allAgreements: db.selectFrom('agreements').selectAll().orderBy('started_at'),
+    listAccounts: db.selectFrom('accounts').selectAll().orderBy('account_id'),
+    listAccessKeys: db.selectFrom('access_keys').selectAll().orderBy('access_key_id'),
+    listAccessKeysOf: db
+      .selectFrom('access_keys')
+      .selectAll()
+      .where('account_id', '=', param('account'))
+      .orderBy('access_key_id'),
+    listProducts: db.selectFrom('products').selectAll().orderBy('product_code'),
+    upsertAccount: db
+      .insertInto('accounts')
+      .values(values(['account_id', 'name', 'created_at']) as never)
+      .onConflict((oc) =>
+        oc.column('account_id').doUpdateSet((eb) => ({ name: eb.ref('excluded.name') })),
+      ),
+    upsertAccessKey: db
+      .insertInto('access_keys')
+      .values(
+        values([
+          'access_key_id',
+          'account_id',
+          'secret_access_key',
+          'session_token',
+          'region',
+          'created_at',
+        ]) as never,
+      )
+      .onConflict((oc) =>
+        oc.column('access_key_id').doUpdateSet((eb) => ({
+          account_id: eb.ref('excluded.account_id'),
+          secret_access_key: eb.ref('excluded.secret_access_key'),
+          session_token: eb.ref('excluded.session_token'),
+          region: eb.ref('excluded.region'),
+        })),
+      ),
+    deleteAccessKey: db.deleteFrom('access_keys').where('access_key_id', '=', param('id')),
+    upsertProduct: db
+      .insertInto('products')
+      .values(
+        values([
+          'product_code',
+          'seller_account_id',
+          'type',
+          'dimensions',
+          'fulfillment_url',
+          'meter_usage_mode',
+          'public_key_versions',
+          'created_at',
+        ]) as never,
+      )
+      .onConflict((oc) =>
+        oc.column('product_code').doUpdateSet((eb) => ({
+          seller_account_id: eb.ref('excluded.seller_account_id'),
+          type: eb.ref('excluded.type'),
+          dimensions: eb.ref('excluded.dimensions'),
+          fulfillment_url: eb.ref('excluded.fulfillment_url'),
+          meter_usage_mode: eb.ref('excluded.meter_usage_mode'),
+          public_key_versions: eb.ref('excluded.public_key_versions'),
+        })),
+      ),
+    upsertAgreement: db
+      .insertInto('agreements')
+      .values(
+        values([
+          'license_arn',
+          'product_code',
+          'customer_aws_account_id',
+          'customer_identifier',
+          'status',
+          'started_at',
+          'ended_at',
+          'updated_at',
+        ]) as never,
+      )
+      .onConflict((oc) =>
+        oc.column('license_arn').doUpdateSet((eb) => ({
+          product_code: eb.ref('excluded.product_code'),
+          customer_aws_account_id: eb.ref('excluded.customer_aws_account_id'),
+          customer_identifier: eb.ref('excluded.customer_identifier'),
+          status: eb.ref('excluded.status'),
+          started_at: eb.ref('excluded.started_at'),
+          ended_at: eb.ref('excluded.ended_at'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      ),
+    putToken: db
+      .insertInto('registration_tokens')
+      .values(
+        values([
+          'token',
+          'product_code',
+          'customer_aws_account_id',
+          'license_arn',
+          'created_at',
+          'expires_at',
+        ]) as never,
+      ),
+    getToken: db.selectFrom('registration_tokens').selectAll().where('token', '=', param('id')),
+    insertUsage: db
+      .insertInto('usage_records')
+      .values(values(usageColumns) as never)
+      .onConflict((oc) => oc.column('dedupe_key').doNothing()),
+    usageByKey: db.selectFrom('usage_records').selectAll().where('dedupe_key', '=', param('key')),
+    countUsage: db.selectFrom('usage_records').select((eb) => eb.fn.countAll().as('n')),
+    listSigningKeys: db.selectFrom('signing_keys').selectAll().orderBy('version'),
+    insertSigningKey: db
+      .insertInto('signing_keys')
+      .values(
+        values([
+          'version',
+          'private_key_pem',
+          'public_key_pem',
+          'created_at',
+          'expires_at',
+        ]) as never,
+      ),
+    expireSigningKey: db
+      .updateTable('signing_keys')
+      .set({ expires_at: param<number>('expires_at') })
+      .where('version', '=', param<number>('version')),
+    getTaskRegistration: db
+      .selectFrom('task_registrations')
+      .selectAll()
+      .where('access_key_id', '=', param('key'))
+      .where('product_code', '=', param('product')),
+    insertTaskRegistration: db
+      .insertInto('task_registrations')
+      .values(values(['access_key_id', 'product_code', 'registered_at']) as never)
+      .onConflict((oc) => oc.columns(['access_key_id', 'product_code']).doNothing()),
+    insertEvent: db
+      .insertInto('audit_events')
+      .values(
+        values([
+          'event_id',
+          'event_time',
+          'event_name',
+          'recipient_account_id',
+          'request_id',
+          'error_code',
+          'body',
+        ]) as never,
+      ),
+  };
+}
+
+/** Compiles every query of `buildQueries` for the dialect of `db`. */
+export function compileQueries(db: Kysely<Database>): Queries {
+  const built = buildQueries(db);
+  return Object.fromEntries(
+    Object.entries(built).map(([name, query]) => [name, prepare(query)]),
+  ) as Queries;
+}

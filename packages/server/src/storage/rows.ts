@@ -1,0 +1,186 @@
+/**
+ * @module Conversion between database rows and domain objects, shared by every backend.
+ * Integers are read through Number() because PostgreSQL returns bigint columns as strings.
+ */
+
+import type { AuditEvent } from '../audit/event.js';
+import type {
+  AccessKey,
+  Account,
+  Agreement,
+  AgreementStatus,
+  MeterUsageMode,
+  Product,
+  ProductType,
+  RegistrationToken,
+  SigningKey,
+} from '../catalog/types.js';
+import type { Database } from './schema.js';
+import type { MeteringOperation, StoredEvent, UsageRecordRow } from './store.js';
+
+type Row<T extends keyof Database> = { [K in keyof Database[T]]: unknown };
+const str = (v: unknown) => v as string;
+const optStr = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const date = (v: unknown) => new Date(Number(v));
+
+export const toAccount = (r: Row<'accounts'>): Account => ({
+  accountId: str(r.account_id),
+  name: str(r.name),
+});
+
+export const toAccessKey = (r: Row<'access_keys'>): AccessKey => ({
+  accessKeyId: str(r.access_key_id),
+  accountId: str(r.account_id),
+  secretAccessKey: str(r.secret_access_key),
+  sessionToken: optStr(r.session_token),
+  region: optStr(r.region),
+});
+
+export const toProduct = (r: Row<'products'>): Product => ({
+  productCode: str(r.product_code),
+  sellerAccountId: str(r.seller_account_id),
+  type: r.type as ProductType,
+  dimensions: JSON.parse(str(r.dimensions)) as string[],
+  fulfillmentUrl: optStr(r.fulfillment_url),
+  meterUsageMode: r.meter_usage_mode as MeterUsageMode,
+  publicKeyVersions:
+    r.public_key_versions === null || r.public_key_versions === undefined
+      ? null
+      : (JSON.parse(str(r.public_key_versions)) as number[]),
+});
+
+export const toAgreement = (r: Row<'agreements'>): Agreement => ({
+  licenseArn: str(r.license_arn),
+  productCode: str(r.product_code),
+  customerAWSAccountId: str(r.customer_aws_account_id),
+  customerIdentifier: str(r.customer_identifier),
+  status: r.status as AgreementStatus,
+  startedAt: date(r.started_at),
+  endedAt: r.ended_at === null || r.ended_at === undefined ? null : date(r.ended_at),
+});
+
+export const toToken = (r: Row<'registration_tokens'>): RegistrationToken => ({
+  token: str(r.token),
+  productCode: str(r.product_code),
+  customerAWSAccountId: str(r.customer_aws_account_id),
+  licenseArn: str(r.license_arn),
+  createdAt: date(r.created_at),
+  expiresAt: date(r.expires_at),
+});
+
+export const toUsage = (r: Row<'usage_records'>): UsageRecordRow => ({
+  meteringRecordId: str(r.metering_record_id),
+  dedupeKey: str(r.dedupe_key),
+  fingerprint: str(r.fingerprint),
+  operation: r.operation as MeteringOperation,
+  productCode: str(r.product_code),
+  customerAWSAccountId: str(r.customer_aws_account_id),
+  customerIdentifier: optStr(r.customer_identifier),
+  licenseArn: optStr(r.license_arn),
+  dimension: str(r.dimension),
+  usageTime: date(r.usage_time),
+  quantity: Number(r.quantity),
+  allocations: r.allocations === null ? null : JSON.parse(str(r.allocations)),
+  callerAccountId: str(r.caller_account_id),
+  callerAccessKeyId: str(r.caller_access_key_id),
+  requestId: str(r.request_id),
+  recordedAt: date(r.recorded_at),
+});
+
+export const toSigningKey = (r: Row<'signing_keys'>): SigningKey => ({
+  version: Number(r.version),
+  privateKeyPem: str(r.private_key_pem),
+  publicKeyPem: str(r.public_key_pem),
+  createdAt: date(r.created_at),
+  expiresAt: r.expires_at === null || r.expires_at === undefined ? null : date(r.expires_at),
+});
+
+export const signingKeyParams = (k: SigningKey) => ({
+  version: k.version,
+  private_key_pem: k.privateKeyPem,
+  public_key_pem: k.publicKeyPem,
+  created_at: k.createdAt.getTime(),
+  expires_at: k.expiresAt ? k.expiresAt.getTime() : null,
+});
+
+export const toStoredEvent = (r: Row<'audit_events'>): StoredEvent => ({
+  seq: Number(r.seq),
+  event: JSON.parse(str(r.body)) as AuditEvent,
+});
+
+// Domain → named query parameters.
+
+export const accountParams = (a: Account, now: number) => ({
+  account_id: a.accountId,
+  name: a.name,
+  created_at: now,
+});
+
+export const accessKeyParams = (k: AccessKey, now: number) => ({
+  access_key_id: k.accessKeyId,
+  account_id: k.accountId,
+  secret_access_key: k.secretAccessKey,
+  session_token: k.sessionToken,
+  region: k.region,
+  created_at: now,
+});
+
+export const productParams = (p: Product, now: number) => ({
+  product_code: p.productCode,
+  seller_account_id: p.sellerAccountId,
+  type: p.type,
+  dimensions: JSON.stringify(p.dimensions),
+  fulfillment_url: p.fulfillmentUrl,
+  meter_usage_mode: p.meterUsageMode,
+  public_key_versions: p.publicKeyVersions === null ? null : JSON.stringify(p.publicKeyVersions),
+  created_at: now,
+});
+
+export const agreementParams = (a: Agreement, now: number) => ({
+  license_arn: a.licenseArn,
+  product_code: a.productCode,
+  customer_aws_account_id: a.customerAWSAccountId,
+  customer_identifier: a.customerIdentifier,
+  status: a.status,
+  started_at: a.startedAt.getTime(),
+  ended_at: a.endedAt ? a.endedAt.getTime() : null,
+  updated_at: now,
+});
+
+export const tokenParams = (t: RegistrationToken) => ({
+  token: t.token,
+  product_code: t.productCode,
+  customer_aws_account_id: t.customerAWSAccountId,
+  license_arn: t.licenseArn,
+  created_at: t.createdAt.getTime(),
+  expires_at: t.expiresAt.getTime(),
+});
+
+export const usageParams = (u: UsageRecordRow) => ({
+  metering_record_id: u.meteringRecordId,
+  dedupe_key: u.dedupeKey,
+  fingerprint: u.fingerprint,
+  operation: u.operation,
+  product_code: u.productCode,
+  customer_aws_account_id: u.customerAWSAccountId,
+  customer_identifier: u.customerIdentifier,
+  license_arn: u.licenseArn,
+  dimension: u.dimension,
+  usage_time: u.usageTime.getTime(),
+  quantity: u.quantity,
+  allocations: u.allocations === null ? null : JSON.stringify(u.allocations),
+  caller_account_id: u.callerAccountId,
+  caller_access_key_id: u.callerAccessKeyId,
+  request_id: u.requestId,
+  recorded_at: u.recordedAt.getTime(),
+});
+
+export const eventParams = (e: AuditEvent) => ({
+  event_id: e.eventID,
+  event_time: Date.parse(e.eventTime),
+  event_name: e.eventName,
+  recipient_account_id: e.recipientAccountId,
+  request_id: e.requestID,
+  error_code: e.errorCode ?? null,
+  body: JSON.stringify(e),
+});

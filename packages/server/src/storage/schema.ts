@@ -1,0 +1,87 @@
+/**
+ * @module The database schema as Kysely sees it, shared by every storage backend.
+ * Times are integer epoch milliseconds; JSON documents are stored as text.
+ */
+
+import type { Generated } from 'kysely';
+
+export interface Database {
+  schema_migrations: { version: number; name: string; applied_at: number };
+  accounts: { account_id: string; name: string; created_at: number };
+  access_keys: {
+    access_key_id: string;
+    account_id: string;
+    secret_access_key: string;
+    session_token: string | null;
+    region: string | null;
+    created_at: number;
+  };
+  products: {
+    product_code: string;
+    seller_account_id: string;
+    type: string;
+    dimensions: string;
+    fulfillment_url: string | null;
+    meter_usage_mode: string;
+    public_key_versions: string | null;
+    created_at: number;
+  };
+  agreements: {
+    license_arn: string;
+    product_code: string;
+    customer_aws_account_id: string;
+    customer_identifier: string;
+    status: string;
+    started_at: number;
+    ended_at: number | null;
+    updated_at: number;
+  };
+  registration_tokens: {
+    token: string;
+    product_code: string;
+    customer_aws_account_id: string;
+    license_arn: string;
+    created_at: number;
+    expires_at: number;
+  };
+  usage_records: {
+    metering_record_id: string;
+    dedupe_key: string;
+    fingerprint: string;
+    operation: string;
+    product_code: string;
+    customer_aws_account_id: string;
+    customer_identifier: string | null;
+    license_arn: string | null;
+    dimension: string;
+    usage_time: number;
+    quantity: number;
+    allocations: string | null;
+    caller_account_id: string;
+    caller_access_key_id: string;
+    request_id: string;
+    recorded_at: number;
+  };
+  audit_events: {
+    seq: Generated<number>;
+    event_id: string;
+    event_time: number;
+    event_name: string;
+    recipient_account_id: string;
+    request_id: string;
+    error_code: string | null;
+    body: string;
+  };
+  signing_keys: {
+    version: number;
+    private_key_pem: string;
+    public_key_pem: string;
+    created_at: number;
+    expires_at: number | null;
+  };
+  task_registrations: {
+    access_key_id: string;
+    product_code: string;
+    registered_at: number;
+  };
+}

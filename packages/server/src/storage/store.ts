@@ -1,0 +1,141 @@
+/**
+ * @module The storage interface every backend implements (SQLite, PostgreSQL). Operations and
+ * the admin API see only this; deduplication and atomicity are the backend's job.
+ */
+
+import type { AuditEvent } from '../audit/event.js';
+import type {
+  AccessKey,
+  Account,
+  Agreement,
+  Product,
+  RegistrationToken,
+  SigningKey,
+} from '../catalog/types.js';
+import type { UsageAllocation } from '../protocol/shapes.js';
+
+export type MeteringOperation = 'BatchMeterUsage' | 'MeterUsage';
+
+/** A usage record as stored. `dedupeKey` is unique: a second insert returns the first. */
+export interface UsageRecordRow {
+  meteringRecordId: string;
+  dedupeKey: string;
+  /** What must match for a repeated record to count as the same one (e.g. its quantity). */
+  fingerprint: string;
+  operation: MeteringOperation;
+  productCode: string;
+  customerAWSAccountId: string;
+  customerIdentifier: string | null;
+  licenseArn: string | null;
+  dimension: string;
+  usageTime: Date;
+  quantity: number;
+  allocations: UsageAllocation[] | null;
+  callerAccountId: string;
+  callerAccessKeyId: string;
+  requestId: string;
+  recordedAt: Date;
+}
+
+/** The outcome of inserting one record: the row that stands, and whether this call wrote it. */
+export interface UsageOutcome {
+  row: UsageRecordRow;
+  created: boolean;
+}
+
+/** Everything a catalog holds, as applied in one transaction. */
+export interface CatalogChange {
+  accounts?: Account[];
+  accessKeys?: AccessKey[];
+  products?: Product[];
+  agreements?: Agreement[];
+}
+
+export interface AgreementFilter {
+  productCode?: string;
+  customerAWSAccountId?: string;
+  customerIdentifier?: string;
+}
+
+export interface EventFilter {
+  eventName?: string;
+  recipientAccountId?: string;
+  startTime?: Date;
+  endTime?: Date;
+  /** Return events with a sequence number greater than this (pagination). */
+  after?: number;
+  limit: number;
+}
+
+export interface StoredEvent {
+  seq: number;
+  event: AuditEvent;
+}
+
+export interface UsageFilter {
+  productCode?: string;
+  customerAWSAccountId?: string;
+  dimension?: string;
+  operation?: MeteringOperation;
+  startTime?: Date;
+  endTime?: Date;
+  after?: string;
+  limit: number;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+
+  // Catalog reads.
+  getAccessKey(accessKeyId: string): Promise<AccessKey | undefined>;
+  getAccount(accountId: string): Promise<Account | undefined>;
+  getProduct(productCode: string): Promise<Product | undefined>;
+  getAgreement(licenseArn: string): Promise<Agreement | undefined>;
+  findAgreements(filter: AgreementFilter): Promise<Agreement[]>;
+  listAccounts(): Promise<Account[]>;
+  listAccessKeys(accountId?: string): Promise<AccessKey[]>;
+  listProducts(): Promise<Product[]>;
+
+  // Catalog writes: upserts by primary key, all in one transaction.
+  applyCatalog(change: CatalogChange): Promise<void>;
+  deleteAccessKey(accessKeyId: string): Promise<boolean>;
+  putRegistrationToken(token: RegistrationToken): Promise<void>;
+  getRegistrationToken(token: string): Promise<RegistrationToken | undefined>;
+
+  // RegisterUsage: signing keys and the tasks that have registered.
+  listSigningKeys(): Promise<SigningKey[]>;
+  /** Adds a new current key and expires the previous current one at `previousExpiresAt`. */
+  rotateSigningKey(key: SigningKey, previousExpiresAt: Date): Promise<void>;
+  isTaskRegistered(accessKeyId: string, productCode: string): Promise<boolean>;
+  /** Records a task's first RegisterUsage together with its audit event. */
+  registerTask(
+    accessKeyId: string,
+    productCode: string,
+    at: Date,
+    event: AuditEvent,
+  ): Promise<void>;
+
+  /**
+   * Inserts usage records (an existing row with the same dedupe key wins), then lets `settle`
+   * decide the call's answer and audit event from the outcomes, and commits the records and the
+   * event together.
+   */
+  recordUsage<T>(
+    records: UsageRecordRow[],
+    settle: (outcomes: UsageOutcome[]) => { value: T; event: AuditEvent },
+  ): Promise<T>;
+  /** Appends an audit event on its own (a rejected call). */
+  appendEvent(event: AuditEvent): Promise<void>;
+
+  // Reports.
+  listEvents(filter: EventFilter): Promise<StoredEvent[]>;
+  listUsage(filter: UsageFilter): Promise<UsageRecordRow[]>;
+  countUsage(): Promise<number>;
+
+  /** Checks the database answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Observes commits (for metrics). */
+export type CommitObserver = (seconds: number, jobs: number) => void;
