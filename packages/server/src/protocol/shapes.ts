@@ -31,8 +31,8 @@ const LicenseArn: Shape = {
   pattern:
     /^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$/,
 };
-const TagKey: Shape = { kind: 'string', min: 1, max: 100, pattern: /^[a-zA-Z0-9+ -=._:\/@]+$/ };
-const TagValue: Shape = { kind: 'string', min: 1, max: 256, pattern: /^[a-zA-Z0-9+ -=._:\/@]+$/ };
+const TagKey: Shape = { kind: 'string', min: 1, max: 100, pattern: /^[a-zA-Z0-9+ -=._:/@]+$/ };
+const TagValue: Shape = { kind: 'string', min: 1, max: 256, pattern: /^[a-zA-Z0-9+ -=._:/@]+$/ };
 const NonEmptyString: Shape = { kind: 'string', min: 1 };
 
 const Tag: Shape = {
