@@ -1,29 +1,126 @@
-// Runs every *.test.ts under packages/*/src and packages/*/test with node's test runner (via tsx).
+// Runs every test with node's test runner (via tsx): unit tests and client tests once, the
+// server's integration tests once per storage backend (SQLite, then PostgreSQL when reachable).
+// Pass paths to run only those files or folders, on SQLite.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import pg from 'pg';
 
-const roots = process.argv.slice(2).length
-  ? process.argv.slice(2)
-  : readdirSync('packages').flatMap((p) => ['src', 'test'].map((d) => join('packages', p, d)));
+const POSTGRES_URL =
+  process.env.METERD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const INTEGRATION = join('packages', 'server', 'test');
+// Tests that exist to exercise PostgreSQL only (several instances on one database).
+const POSTGRES_ONLY = /multi-instance\.test\.ts$/;
 
-const files = [];
-for (const root of roots) {
-  let st;
-  try {
-    st = statSync(root);
-  } catch {
-    continue;
+function testFiles(roots) {
+  const files = [];
+  for (const root of roots) {
+    let st;
+    try {
+      st = statSync(root);
+    } catch {
+      continue;
+    }
+    if (st.isFile()) files.push(root);
+    else
+      for (const f of readdirSync(root, { recursive: true }))
+        if (String(f).endsWith('.test.ts') && !String(f).includes('node_modules'))
+          files.push(join(root, String(f)));
   }
-  if (st.isFile()) files.push(root);
-  else
-    for (const f of readdirSync(root, { recursive: true }))
-      if (String(f).endsWith('.test.ts')) files.push(join(root, String(f)));
+  return files.sort();
 }
-files.sort();
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
-  { stdio: 'inherit' },
+
+/** Runs node --test on `files`; resolves with the summary counts it printed. */
+function run(label, files, env = {}) {
+  return new Promise((resolve) => {
+    console.log(`\n=== ${label}: ${files.length} files`);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=tap', ...files],
+      { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.on('exit', (code) => {
+      const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(out)?.[1] ?? 0);
+      resolve({
+        code: code ?? 1,
+        pass: count('pass'),
+        fail: count('fail') + count('cancelled'),
+        skipped: count('skipped'),
+      });
+    });
+  });
+}
+
+async function postgresReachable() {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return undefined;
+  } catch (error) {
+    return error.message;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Drops the databases the PostgreSQL run created (named meterd_test_*). */
+async function dropTestDatabases() {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      "select datname from pg_database where datname like 'meterd\\_test\\_%'",
+    );
+    for (const { datname } of rows)
+      await client.query(`drop database if exists "${datname}" with (force)`);
+  } finally {
+    await client.end();
+  }
+}
+
+const args = process.argv.slice(2);
+const runs = [];
+if (args.length > 0) {
+  runs.push(await run('selected tests (SQLite)', testFiles(args)));
+} else {
+  const packages = readdirSync('packages');
+  const unit = testFiles(packages.map((p) => join('packages', p, 'src')));
+  const client = testFiles([join('packages', 'client', 'test')]);
+  const integration = testFiles([INTEGRATION]);
+  runs.push(
+    await run('unit, client and integration tests on SQLite', [
+      ...unit,
+      ...client,
+      ...integration.filter((f) => !POSTGRES_ONLY.test(f)),
+    ]),
+  );
+  const unreachable = await postgresReachable();
+  if (unreachable) {
+    console.log(
+      `\n# SKIPPED: the integration tests on PostgreSQL (${integration.length} files): no PostgreSQL server answered at ${POSTGRES_URL} (${unreachable}). Set METERD_TEST_POSTGRES_URL to run them.`,
+    );
+    runs.push({ code: 0, pass: 0, fail: 0, skipped: integration.length });
+  } else {
+    runs.push(
+      await run('integration tests on PostgreSQL', integration, {
+        METERD_TEST_BACKEND: 'postgres',
+        METERD_TEST_POSTGRES_URL: POSTGRES_URL,
+      }),
+    );
+    await dropTestDatabases();
+  }
+}
+
+const total = runs.reduce(
+  (t, r) => ({ pass: t.pass + r.pass, fail: t.fail + r.fail, skipped: t.skipped + r.skipped }),
+  { pass: 0, fail: 0, skipped: 0 },
 );
-process.exit(result.status ?? 1);
+const failed = runs.some((r) => r.code !== 0) || total.fail > 0;
+console.log(`\ntotal: ${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`);
+process.exit(failed ? 1 : 0);

@@ -200,7 +200,7 @@ describe('BatchMeterUsage', () => {
 
   // Whole-batch failures: each case is a request and the error it must get.
   const failures: Array<
-    [string, () => Parameters<typeof BatchMeterUsageCommand>[0], string, RegExp?]
+    [string, () => ConstructorParameters<typeof BatchMeterUsageCommand>[0], string, RegExp?]
   > = [
     [
       'a record 6 hours old',

@@ -8,7 +8,7 @@ import { buildEvent, type CallContext } from '../audit/event.js';
 import { redactRequest } from '../audit/redact.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { batchMeterUsage } from '../operations/batch-meter-usage.js';
-import { isAudited, type OperationDeps } from '../operations/deps.js';
+import { isAudited, TransientStoreError, type OperationDeps } from '../operations/deps.js';
 import { meterUsage } from '../operations/meter-usage.js';
 import { registerUsage, type RegisterUsageDeps } from '../operations/register-usage.js';
 import { resolveCustomer } from '../operations/resolve-customer.js';
@@ -16,6 +16,7 @@ import {
   AwsError,
   RequestEntityTooLargeException,
   SerializationException,
+  ThrottlingException,
   toWireError,
 } from '../protocol/errors.js';
 import type { OperationName, OperationTypes } from '../protocol/shapes.js';
@@ -57,13 +58,39 @@ declare module 'fastify' {
   }
 }
 
-function sendError(request: FastifyRequest, reply: FastifyReply, error: AwsError) {
+// Bodies go out as Buffers: Fastify would append "; charset=utf-8" to a string's content type.
+/** Sends `error` as AWS does: `{__type, message}` and `x-amzn-ErrorType`. */
+export function sendAwsError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: AwsError,
+  status = error.$status,
+) {
   request.meterdOutcome = error.name;
   return reply
-    .code(error.$status)
+    .code(status)
     .header('content-type', CONTENT_TYPE)
     .header('x-amzn-ErrorType', error.name)
-    .send(JSON.stringify({ __type: error.name, message: error.message }));
+    .send(Buffer.from(JSON.stringify({ __type: error.name, message: error.message })));
+}
+
+/** Turns anything thrown while serving a request into an AWS-shaped answer. */
+export function awsErrorHandler(
+  error: Error & { code?: string; statusCode?: number },
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  if (error instanceof AwsError) return sendAwsError(request, reply, error);
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return sendAwsError(
+      request,
+      reply,
+      new RequestEntityTooLargeException(`Request body is larger than ${MAX_BODY_BYTES} bytes.`),
+    );
+  if (error.statusCode && error.statusCode < 500)
+    return sendAwsError(request, reply, new SerializationException(error.message));
+  request.log.error({ err: error }, 'unexpected error');
+  return sendAwsError(request, reply, toWireError(error));
 }
 
 /** Registers `POST /` in its own context: raw bodies (for signatures), AWS-shaped errors. */
@@ -78,19 +105,7 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
     (_req, body, done) => done(null, body),
   );
 
-  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
-    if (error instanceof AwsError) return sendError(request, reply, error);
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      return sendError(
-        request,
-        reply,
-        new RequestEntityTooLargeException(`Request body is larger than ${MAX_BODY_BYTES} bytes.`),
-      );
-    if (error.statusCode && error.statusCode < 500)
-      return sendError(request, reply, new SerializationException(error.message));
-    request.log.error({ err: error }, 'unexpected error');
-    return sendError(request, reply, toWireError(error));
-  });
+  app.setErrorHandler(awsErrorHandler);
 
   app.addHook('onResponse', async (request, reply) => {
     const operation = request.meterdOperation ?? 'unknown';
@@ -128,8 +143,13 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
         input as never,
       );
       countRecords(metrics, operation, output);
-      return reply.header('content-type', CONTENT_TYPE).send(serializeOutput(output));
-    } catch (error) {
+      return reply.header('content-type', CONTENT_TYPE).send(Buffer.from(serializeOutput(output)));
+    } catch (caught) {
+      // A store that stays unavailable after retries: tell the client to back off and retry.
+      const error =
+        caught instanceof TransientStoreError
+          ? new ThrottlingException('Rate exceeded; the store is busy. Retry with backoff.')
+          : caught;
       if (!isAudited(error)) {
         const wire = toWireError(error);
         await deps.store

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MarketplaceMeteringClient } from '@aws-sdk/client-marketplace-metering';
+import pg from 'pg';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 export const CATALOG = fileURLToPath(new URL('../fixtures/catalog.yaml', import.meta.url));
@@ -45,6 +46,32 @@ export interface Meterd {
   kill(): Promise<void>;
 }
 
+/** The storage backend integration tests run against: METERD_TEST_BACKEND=sqlite|postgres. */
+export const BACKEND = process.env.METERD_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+/** A PostgreSQL server where tests may create databases. */
+export const POSTGRES_URL =
+  process.env.METERD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+// One PostgreSQL database per data directory, so that a restart finds its data again.
+const databases = new Map<string, string>();
+
+async function databaseFor(dataDir: string): Promise<string> {
+  const known = databases.get(dataDir);
+  if (known) return known;
+  const name = `meterd_test_${process.pid}_${databases.size}_${Date.now() % 100000}`;
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  databases.set(dataDir, url.toString());
+  return url.toString();
+}
+
 export interface StartOptions {
   catalog?: string | null;
   dataDir?: string;
@@ -67,6 +94,7 @@ export async function startMeterd(options: StartOptions = {}): Promise<Meterd> {
     '--admin-token',
     ADMIN_TOKEN,
     ...(catalog ? ['--catalog', catalog] : []),
+    ...(BACKEND === 'postgres' ? ['--database-url', await databaseFor(dataDir)] : []),
     ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, args, {

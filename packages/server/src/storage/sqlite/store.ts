@@ -19,6 +19,7 @@ import type { AuditEvent } from '../../audit/event.js';
 import type { SigningKey } from '../../catalog/types.js';
 import { eventsQuery, usageQuery } from '../filters.js';
 import { migrations } from '../migrations.js';
+import { agreementLookup, catalogWrites } from '../plans.js';
 import { bind, type PreparedSql } from '../prepared.js';
 import { compileQueries, type QueryName } from '../queries.js';
 import * as rows from '../rows.js';
@@ -134,24 +135,8 @@ export class SqliteStore implements Store {
     return r && rows.toAgreement(r);
   }
   async findAgreements(f: AgreementFilter) {
-    type R = Parameters<typeof rows.toAgreement>[0];
-    const found =
-      f.productCode === undefined
-        ? f.customerAWSAccountId === undefined
-          ? this.all<R>('allAgreements')
-          : this.all<R>('agreementsByAccount', { customer: f.customerAWSAccountId })
-        : f.customerIdentifier !== undefined
-          ? this.all<R>('agreementsByIdentifier', {
-              product: f.productCode,
-              identifier: f.customerIdentifier,
-            })
-          : f.customerAWSAccountId !== undefined
-            ? this.all<R>('agreementsByCustomer', {
-                product: f.productCode,
-                customer: f.customerAWSAccountId,
-              })
-            : this.all<R>('agreementsByProduct', { product: f.productCode });
-    return found.map(rows.toAgreement);
+    const [name, values] = agreementLookup(f);
+    return this.all<Parameters<typeof rows.toAgreement>[0]>(name, values).map(rows.toAgreement);
   }
   async listAccounts() {
     return this.all<Parameters<typeof rows.toAccount>[0]>('listAccounts').map(rows.toAccount);
@@ -169,14 +154,9 @@ export class SqliteStore implements Store {
   }
 
   async applyCatalog(change: CatalogChange) {
-    const now = Date.now();
+    const steps = catalogWrites(change, Date.now());
     this.db.transaction(() => {
-      for (const a of change.accounts ?? []) this.run('upsertAccount', rows.accountParams(a, now));
-      for (const k of change.accessKeys ?? [])
-        this.run('upsertAccessKey', rows.accessKeyParams(k, now));
-      for (const p of change.products ?? []) this.run('upsertProduct', rows.productParams(p, now));
-      for (const a of change.agreements ?? [])
-        this.run('upsertAgreement', rows.agreementParams(a, now));
+      for (const [name, values] of steps) this.run(name, values);
     })();
   }
   async deleteAccessKey(id: string) {

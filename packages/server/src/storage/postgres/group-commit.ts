@@ -1,0 +1,139 @@
+/**
+ * @module Group commit for PostgreSQL: write jobs submitted while a transaction is being
+ * prepared share it, each inside its own savepoint so that one failing job does not undo the
+ * others; a job hit by a deadlock or serialization failure is retried within its savepoint.
+ */
+
+import type pg from 'pg';
+import { TransientStoreError } from '../../operations/deps.js';
+import type { CommitObserver } from '../store.js';
+
+type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+type Job = {
+  run: (client: pg.PoolClient) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+};
+
+const MAX_JOBS = 128;
+const MAX_CONCURRENT = 4;
+const RETRIES = 3;
+const RETRYABLE = new Set(['40001', '40P01']);
+
+export const isRetryable = (error: unknown) =>
+  RETRYABLE.has((error as { code?: string } | null)?.code ?? '');
+
+// Connection failures and server shutdowns: the call may be retried by the client.
+const TRANSIENT = /^(08|57P0|53)/;
+
+/** Wraps database-unavailable errors as TransientStoreError; others pass through. */
+export function transient(error: unknown): unknown {
+  const code = (error as { code?: string } | null)?.code;
+  if (typeof code === 'string' && TRANSIENT.test(code))
+    return new TransientStoreError(`database unavailable (${code})`);
+  if (error instanceof Error && /ECONNREFUSED|ECONNRESET|Connection terminated/.test(error.message))
+    return new TransientStoreError(`database unavailable (${error.message})`);
+  return error;
+}
+
+export class PgGroupCommit {
+  private queue: Job[] = [];
+  private active = 0;
+  private scheduled = false;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly observe?: CommitObserver,
+  ) {}
+
+  /** Runs `run` inside a group transaction; resolves once that transaction has committed. */
+  submit<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  drain(): Promise<void> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private schedule() {
+    if (this.scheduled || this.active >= MAX_CONCURRENT || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.active >= MAX_CONCURRENT || this.queue.length === 0) return;
+      this.active++;
+      void this.flush(this.queue.splice(0, MAX_JOBS)).finally(() => {
+        this.active--;
+        this.schedule();
+        if (this.active === 0 && this.queue.length === 0)
+          for (const resolve of this.idle.splice(0)) resolve();
+      });
+      this.schedule();
+    });
+  }
+
+  private async flush(jobs: Job[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    let results: Result[] | undefined;
+    let failure: unknown;
+    // A deadlock or serialization failure aborts the whole group, which is then retried; the
+    // last attempt runs each job in a transaction of its own.
+    for (let attempt = 0; attempt <= RETRIES && !results; attempt++) {
+      try {
+        results =
+          attempt < RETRIES
+            ? await this.transaction(jobs)
+            : await Promise.all(jobs.map(async (job) => (await this.transaction([job]))[0]!));
+      } catch (error) {
+        failure = error;
+        if (!isRetryable(error)) break;
+        await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
+      }
+    }
+    if (!results) {
+      for (const job of jobs) job.reject(transient(failure));
+      return;
+    }
+    this.observe?.(Number(process.hrtime.bigint() - started) / 1e9, jobs.length);
+    jobs.forEach((job, i) => {
+      const result = results[i]!;
+      if (result.ok) job.resolve(result.value);
+      else job.reject(result.error);
+    });
+  }
+
+  /** Runs jobs in one transaction, each in a savepoint; throws if the transaction must be retried. */
+  private async transaction(jobs: Job[]): Promise<Result[]> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const results: Result[] = [];
+      for (const job of jobs) {
+        await client.query('SAVEPOINT job');
+        try {
+          results.push({ ok: true, value: await job.run(client) });
+          await client.query('RELEASE SAVEPOINT job');
+        } catch (error) {
+          if (isRetryable(error)) throw error;
+          await client.query('ROLLBACK TO SAVEPOINT job');
+          await client.query('RELEASE SAVEPOINT job');
+          results.push({ ok: false, error });
+        }
+      }
+      await client.query('COMMIT');
+      return results;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
