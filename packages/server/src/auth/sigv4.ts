@@ -190,6 +190,8 @@ function signerFor(key: KeySecret, region: string): SignatureV4 {
       service: SIGNING_SERVICE,
       region,
       sha256: Hash.bind(null, 'sha256'),
+      // Sign only what the client signed: botocore sends no x-amz-content-sha256 header.
+      applyChecksum: false,
       credentials: {
         accessKeyId: key.accessKeyId,
         secretAccessKey: key.secretAccessKey,

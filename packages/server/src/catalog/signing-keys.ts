@@ -17,6 +17,9 @@ import type { SigningKey } from './types.js';
 
 export const SIGNING_ALGORITHM = 'PS256';
 
+/** The latest time a JavaScript Date can hold (ECMAScript's 8.64e15 ms after the epoch). */
+const LAST_DATE_MS = 8.64e15;
+
 export class SigningKeys {
   private readonly privateKeys = new Map<number, ReturnType<typeof importPKCS8>>();
 
@@ -49,7 +52,10 @@ export class SigningKeys {
       createdAt: now,
       expiresAt: null,
     };
-    await this.store.rotateSigningKey(key, new Date(now.getTime() + graceSeconds * 1000));
+    // A grace period past the end of time (JavaScript's last Date) ends there, rather than
+    // becoming an invalid date that would leave the previous version current for ever.
+    const previousExpiresAt = Math.min(now.getTime() + graceSeconds * 1000, LAST_DATE_MS);
+    await this.store.rotateSigningKey(key, new Date(previousExpiresAt));
     return key;
   }
 

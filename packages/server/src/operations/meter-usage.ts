@@ -66,12 +66,16 @@ export async function meterUsage(
   const continuous = product.meterUsageMode === 'continuous';
   const usageTime = continuous ? input.Timestamp : hourOf(input.Timestamp);
   const clientToken = input.ClientToken ?? randomUUID();
+  // A ClientToken belongs to the buyer's account, not to one product: reusing it for another
+  // product is a conflict, not a new record. It is any string: JSON-quoted, its NULs and lone
+  // surrogates become escapes that every database's text type can hold.
   const dedupeKey = continuous
-    ? `token|${product.productCode}|${principal.accountId}|${clientToken}`
+    ? `token|${principal.accountId}|${JSON.stringify(clientToken)}`
     : `hourly|${product.productCode}|${principal.accessKeyId}|${input.UsageDimension}|${usageTime.getTime()}`;
   // Continuous mode: the same token must carry the same parameters. Hourly: the same quantity.
   const fingerprint = continuous
     ? JSON.stringify([
+        product.productCode,
         usageTime.getTime(),
         input.UsageDimension,
         quantity,
