@@ -74,6 +74,9 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 type Obj = Record<string, unknown>;
 
+/** The path of `key` inside `path` (top-level keys have no leading dot). */
+const at = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
 function object(value: unknown, path: string, keys: readonly string[]): Obj {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw new CatalogError(path, 'must be a mapping');
@@ -98,15 +101,15 @@ function string(
   const value = o[key];
   if (value === undefined || value === null) {
     if (rule?.optional) return undefined;
-    throw new CatalogError(`${path}.${key}`, 'is required');
+    throw new CatalogError(at(path, key), 'is required');
   }
   if (typeof value !== 'string')
     throw new CatalogError(
-      `${path}.${key}`,
+      at(path, key),
       `must be a string${typeof value === 'number' ? ' (quote numbers such as account ids)' : ''}`,
     );
   if (rule?.pattern && !rule.pattern.test(value))
-    throw new CatalogError(`${path}.${key}`, `'${value}' is not ${rule.hint ?? 'valid'}`);
+    throw new CatalogError(at(path, key), `'${value}' is not ${rule.hint ?? 'valid'}`);
   return value;
 }
 
@@ -118,7 +121,7 @@ function oneOf<T extends string>(
 ): T | undefined {
   const value = string(o, key, path, { optional: true });
   if (value !== undefined && !allowed.includes(value as T))
-    throw new CatalogError(`${path}.${key}`, `must be one of ${allowed.join(' | ')}`);
+    throw new CatalogError(at(path, key), `must be one of ${allowed.join(' | ')}`);
   return value as T | undefined;
 }
 
@@ -127,7 +130,7 @@ function time(o: Obj, key: string, path: string): string | undefined {
   if (value instanceof Date) return value.toISOString();
   const text = string(o, key, path, { optional: true });
   if (text !== undefined && Number.isNaN(Date.parse(text)))
-    throw new CatalogError(`${path}.${key}`, `'${text}' is not an ISO-8601 time`);
+    throw new CatalogError(at(path, key), `'${text}' is not an ISO-8601 time`);
   return text;
 }
 

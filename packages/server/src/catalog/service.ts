@@ -153,6 +153,11 @@ export class CatalogService {
   ): Promise<RegistrationToken> {
     const product = await this.store.getProduct(productCode);
     if (!product) throw new NotFoundError(`product ${productCode} does not exist`);
+    if (product.type !== 'saas')
+      throw new CatalogError(
+        'productCode',
+        `product ${productCode} is a ${product.type} product; registration tokens are for SaaS products`,
+      );
     const agreements = await this.store.findAgreements({ productCode, customerAWSAccountId });
     const agreement =
       agreements.find((a) => a.status === 'active') ??

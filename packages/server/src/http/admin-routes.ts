@@ -64,6 +64,13 @@ function limit(q: Query): number {
   return v;
 }
 
+/** An events page token: the sequence number of the last event seen. */
+function sequence(after: string): number {
+  if (!/^\d{1,15}$/.test(after))
+    throw new AdminError(400, 'InvalidParameter', 'after must be a nextToken of /events');
+  return Number(after);
+}
+
 const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
 
 function bearer(request: FastifyRequest, token: string): boolean {
@@ -230,19 +237,21 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
   });
 
   // The audit trail and usage reports.
+  // A full page carries `nextToken`; pass it back as `after` for the next page.
   app.get<{ Querystring: Query }>('/events', async (request) => {
     const q = request.query;
+    const size = limit(q);
     const events = await store.listEvents({
       ...(q.eventName ? { eventName: q.eventName } : {}),
       ...(q.accountId ? { recipientAccountId: q.accountId } : {}),
       ...optional('startTime', time(q, 'startTime')),
       ...optional('endTime', time(q, 'endTime')),
-      ...(q.after ? { after: Number(q.after) } : {}),
-      limit: limit(q),
+      ...(q.after ? { after: sequence(q.after) } : {}),
+      limit: size,
     });
     return {
       events: events.map((e) => e.event),
-      ...(events.length > 0 ? { nextToken: String(events.at(-1)!.seq) } : {}),
+      ...(events.length === size ? { nextToken: String(events.at(-1)!.seq) } : {}),
     };
   });
   app.get<{ Querystring: Query }>('/usage', async (request) => {
@@ -253,6 +262,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
         'InvalidParameter',
         'operation must be BatchMeterUsage or MeterUsage',
       );
+    const size = limit(q);
     const records = await store.listUsage({
       ...(q.productCode ? { productCode: q.productCode } : {}),
       ...(q.customerAWSAccountId ? { customerAWSAccountId: q.customerAWSAccountId } : {}),
@@ -261,11 +271,11 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
       ...optional('startTime', time(q, 'startTime')),
       ...optional('endTime', time(q, 'endTime')),
       ...(q.after ? { after: q.after } : {}),
-      limit: limit(q),
+      limit: size,
     });
     return {
       records: records.map(({ dedupeKey: _, fingerprint: __, ...r }) => r),
-      ...(records.length > 0 ? { nextToken: records.at(-1)!.meteringRecordId } : {}),
+      ...(records.length === size ? { nextToken: records.at(-1)!.meteringRecordId } : {}),
     };
   });
 }

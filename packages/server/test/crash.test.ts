@@ -1,0 +1,278 @@
+/**
+ * @module The kill -9 test: concurrent writers meter usage through the official SDK, meterd is
+ * killed mid-flight, and after a restart on the same data every acknowledged record and audit
+ * event must be there exactly once, and resending an acknowledged record must deduplicate.
+ */
+
+import assert from 'node:assert/strict';
+import { randomInt, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, it } from 'node:test';
+import {
+  BatchMeterUsageCommand,
+  MeterUsageCommand,
+  type MarketplaceMeteringClient,
+  type UsageRecord,
+} from '@aws-sdk/client-marketplace-metering';
+import { KEYS, startMeterd, type Meterd } from './helpers/meterd.js';
+
+const KILLS = 3;
+const BATCH_WRITERS = 12;
+const METER_USAGE_WRITERS = 4;
+const RECORDS_PER_BATCH = 25;
+const DIMENSIONS = Array.from({ length: 50 }, (_, i) => `d${i}`);
+const HOURS = 5;
+const CUSTOMERS = Array.from({ length: 200 }, (_, i) => String(500_000_000_000 + i));
+const PRODUCT = 'crash-saas';
+const AGENT = 'acme-agent'; // a continuous-mode container product globex subscribes to
+
+// The hours are fixed once, so that an hour turning during the test cannot make two slots meet.
+const BASE_HOUR = Math.floor(Date.now() / 3600_000) * 3600_000;
+
+/** Every batch gets usage slots (customer, dimension, hour) no other batch uses. */
+let nextBatch = 0;
+function nextRecords(): UsageRecord[] | undefined {
+  const batch = nextBatch++;
+  const perCustomer = (DIMENSIONS.length * HOURS) / RECORDS_PER_BATCH;
+  const customer = CUSTOMERS[Math.floor(batch / perCustomer)];
+  if (customer === undefined) return undefined;
+  return Array.from({ length: RECORDS_PER_BATCH }, (_, r) => {
+    const slot = (batch % perCustomer) * RECORDS_PER_BATCH + r;
+    const hour = Math.floor(slot / DIMENSIONS.length);
+    return {
+      Timestamp: new Date(BASE_HOUR - hour * 3600_000 + (slot % 60) * 1000),
+      CustomerAWSAccountId: customer,
+      Dimension: DIMENSIONS[slot % DIMENSIONS.length]!,
+      Quantity: randomInt(0, 1_000_000),
+    };
+  });
+}
+
+interface Acknowledged {
+  requestId: string;
+  operation: 'BatchMeterUsage' | 'MeterUsage';
+  /** What to send again to see the same record ids. */
+  resend: (client: {
+    seller: MarketplaceMeteringClient;
+    buyer: MarketplaceMeteringClient;
+  }) => Promise<string[]>;
+  records: Array<{
+    meteringRecordId: string;
+    quantity: number;
+    customer: string;
+    dimension: string;
+  }>;
+}
+
+interface UsageRow {
+  meteringRecordId: string;
+  quantity: number;
+  customerAWSAccountId: string;
+  dimension: string;
+}
+
+/**
+ * Calls `call` until stopped. A cut connection (no HTTP status) ends the writer: that is the
+ * kill. An error answered by meterd before the kill is a failure.
+ */
+async function writer(
+  call: () => Promise<Acknowledged | undefined>,
+  stopped: () => boolean,
+  acks: Acknowledged[],
+  failures: string[],
+) {
+  while (!stopped()) {
+    try {
+      const ack = await call();
+      if (!ack) return;
+      acks.push(ack);
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
+      if (status === undefined) return;
+      if (!stopped()) failures.push(`${(error as Error).name}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** A seller's BatchMeterUsage of usage slots no other call uses. */
+const batchCall =
+  (client: MarketplaceMeteringClient, failures: string[]) =>
+  async (): Promise<Acknowledged | undefined> => {
+    const records = nextRecords();
+    if (!records) return undefined;
+    const input = { ProductCode: PRODUCT, UsageRecords: records };
+    const out = await client.send(new BatchMeterUsageCommand(input));
+    if (out.UnprocessedRecords?.length)
+      failures.push(`unprocessed records: ${out.UnprocessedRecords.length}`);
+    const results = out.Results ?? [];
+    results.forEach((r, i) => {
+      if (r.Status !== 'Success') failures.push(`record ${i}: ${r.Status}`);
+    });
+    return {
+      requestId: out.$metadata.requestId!,
+      operation: 'BatchMeterUsage',
+      records: results
+        .filter((r) => r.Status === 'Success')
+        .map((r) => ({
+          meteringRecordId: r.MeteringRecordId!,
+          quantity: r.UsageRecord!.Quantity!,
+          customer: r.UsageRecord!.CustomerAWSAccountId!,
+          dimension: r.UsageRecord!.Dimension!,
+        })),
+      resend: async ({ seller }) =>
+        ((await seller.send(new BatchMeterUsageCommand(input))).Results ?? []).map(
+          (r) => `${r.Status}:${r.MeteringRecordId}`,
+        ),
+    };
+  };
+
+/** A buyer's MeterUsage of a continuous-mode product: every ClientToken is a new record. */
+const meterUsageCall = (client: MarketplaceMeteringClient) => async (): Promise<Acknowledged> => {
+  const input = {
+    ProductCode: AGENT,
+    Timestamp: new Date(Date.now() - 60_000),
+    UsageDimension: 'invocations',
+    UsageQuantity: randomInt(0, 1_000_000),
+    ClientToken: randomUUID(),
+  };
+  const out = await client.send(new MeterUsageCommand(input));
+  return {
+    requestId: out.$metadata.requestId!,
+    operation: 'MeterUsage',
+    records: [
+      {
+        meteringRecordId: out.MeteringRecordId!,
+        quantity: input.UsageQuantity,
+        customer: '222222222222',
+        dimension: 'invocations',
+      },
+    ],
+    resend: async ({ buyer }) => [
+      `Success:${(await buyer.send(new MeterUsageCommand(input))).MeteringRecordId}`,
+    ],
+  };
+};
+
+/** Every page of an admin list. */
+async function everything<T>(
+  meterd: Meterd,
+  path: string,
+  key: 'records' | 'events',
+): Promise<T[]> {
+  const all: T[] = [];
+  let after: string | undefined;
+  do {
+    const page = await meterd.admin<Record<string, unknown> & { nextToken?: string }>(
+      'GET',
+      `${path}?limit=1000${after ? `&after=${encodeURIComponent(after)}` : ''}`,
+    );
+    assert.equal(page.status, 200);
+    all.push(...(page.body[key] as T[]));
+    after = page.body.nextToken;
+  } while (after);
+  return all;
+}
+
+let meterd: Meterd | undefined;
+after(() => meterd?.stop());
+
+it(`keeps every acknowledged record and audit event through ${KILLS} kill -9s`, async () => {
+  meterd = await startMeterd();
+  const { dataDir } = meterd;
+  const setup = await meterd.admin('POST', '/catalog', {
+    products: [
+      {
+        productCode: PRODUCT,
+        sellerAccountId: '111111111111',
+        type: 'saas',
+        dimensions: DIMENSIONS,
+      },
+    ],
+    agreements: CUSTOMERS.map((customerAWSAccountId) => ({
+      productCode: PRODUCT,
+      customerAWSAccountId,
+    })),
+  });
+  assert.equal(setup.status, 200, JSON.stringify(setup.body));
+
+  const acks: Acknowledged[] = [];
+  const failures: string[] = [];
+  let checkedRecords = 0;
+  let resent = 0;
+  for (let kill = 1; kill <= KILLS; kill++) {
+    const running: Meterd = meterd;
+    let stop = false;
+    const stopped = () => stop;
+    const roundAcks: Acknowledged[] = [];
+    const writers = [
+      ...Array.from({ length: BATCH_WRITERS }, () =>
+        writer(batchCall(running.client(KEYS.acme), failures), stopped, roundAcks, failures),
+      ),
+      ...Array.from({ length: METER_USAGE_WRITERS }, () =>
+        writer(meterUsageCall(running.client(KEYS.globex)), stopped, roundAcks, failures),
+      ),
+    ];
+    await sleep(randomInt(300, 1501));
+    stop = true;
+    await running.kill();
+    await Promise.all(writers);
+    assert.equal(running.process.signalCode, 'SIGKILL');
+    assert.deepEqual(failures, []);
+    assert.ok(roundAcks.length > 0, `round ${kill} acknowledged something`);
+    acks.push(...roundAcks);
+
+    meterd = await startMeterd({ dataDir });
+    const rows = await everything<UsageRow>(meterd, '/usage', 'records');
+    const byId = new Map<string, UsageRow[]>();
+    for (const row of rows)
+      byId.set(row.meteringRecordId, [...(byId.get(row.meteringRecordId) ?? []), row]);
+    const events = await everything<{ requestID: string; eventName: string; errorCode?: string }>(
+      meterd,
+      '/events',
+      'events',
+    );
+    const eventsByRequest = new Map<string, number>();
+    for (const e of events)
+      eventsByRequest.set(e.requestID, (eventsByRequest.get(e.requestID) ?? 0) + 1);
+
+    checkedRecords = 0;
+    for (const ack of acks) {
+      assert.equal(
+        eventsByRequest.get(ack.requestId),
+        1,
+        `one audit event for ${ack.operation} ${ack.requestId}`,
+      );
+      for (const record of ack.records) {
+        const found = byId.get(record.meteringRecordId) ?? [];
+        assert.equal(found.length, 1, `record ${record.meteringRecordId} stored exactly once`);
+        assert.equal(found[0]!.quantity, record.quantity);
+        assert.equal(found[0]!.customerAWSAccountId, record.customer);
+        assert.equal(found[0]!.dimension, record.dimension);
+        checkedRecords++;
+      }
+    }
+
+    // Acknowledged records sent again deduplicate across the crash: same ids, still Success.
+    const clients = { seller: meterd.client(KEYS.acme), buyer: meterd.client(KEYS.globex) };
+    for (const operation of ['BatchMeterUsage', 'MeterUsage'] as const) {
+      const some = roundAcks.filter((a) => a.operation === operation).slice(-3);
+      for (const ack of some) {
+        assert.deepEqual(
+          await ack.resend(clients),
+          ack.records.map((r) => `Success:${r.meteringRecordId}`),
+        );
+        resent++;
+      }
+    }
+    const afterResend = await everything<UsageRow>(meterd, '/usage', 'records');
+    assert.equal(afterResend.length, rows.length, 'resending stored nothing new');
+  }
+  console.log(
+    `crash test: ${KILLS} kills; ${acks.length} acknowledged calls ` +
+      `(${acks.filter((a) => a.operation === 'BatchMeterUsage').length} BatchMeterUsage, ` +
+      `${acks.filter((a) => a.operation === 'MeterUsage').length} MeterUsage); ` +
+      `${checkedRecords} acknowledged records checked present exactly once; ${resent} calls resent ` +
+      `with the same ids`,
+  );
+});
