@@ -213,6 +213,8 @@ it(`keeps every acknowledged record and audit event through ${KILLS} kill -9s`, 
         writer(meterUsageCall(running.client(KEYS.globex)), stopped, roundAcks, failures),
       ),
     ];
+    // Kill at a random moment once writing is under way (a loaded machine may be slow to start).
+    for (let waited = 0; roundAcks.length === 0 && waited < 15_000; waited += 20) await sleep(20);
     await sleep(randomInt(300, 1501));
     stop = true;
     await running.kill();

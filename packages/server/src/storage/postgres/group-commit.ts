@@ -104,7 +104,7 @@ export class PgGroupCommit {
     jobs.forEach((job, i) => {
       const result = results[i]!;
       if (result.ok) job.resolve(result.value);
-      else job.reject(result.error);
+      else job.reject(transient(result.error));
     });
   }
 

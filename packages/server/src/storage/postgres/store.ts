@@ -220,27 +220,46 @@ export class PostgresStore implements Store {
     records: UsageRecordRow[],
     settle: (outcomes: UsageOutcome[]) => { value: T; event: AuditEvent },
   ): Promise<T> {
-    // Inserting in key order keeps concurrent transactions from deadlocking on each other.
-    const order = records
-      .map((_, i) => i)
-      .sort((a, b) => {
-        const ka = records[a]!.dedupeKey;
-        const kb = records[b]!.dedupeKey;
-        return ka < kb ? -1 : ka > kb ? 1 : a - b;
-      });
+    // One multi-row insert in key order (so that concurrent transactions lock keys in the same
+    // order and cannot deadlock), then one read of the rows that already stood.
+    const sorted = [...records].sort((a, b) =>
+      a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0,
+    );
     return this.commits.submit(async (client) => {
-      const outcomes: UsageOutcome[] = new Array(records.length);
-      for (const i of order) {
-        const record = records[i]!;
-        const inserted = await this.q(client, 'insertUsage', rows.usageParams(record));
-        if ((inserted.rowCount ?? 0) > 0) outcomes[i] = { row: record, created: true };
-        else {
-          const existing = await this.q<R<typeof rows.toUsage>>(client, 'usageByKey', {
-            key: record.dedupeKey,
-          });
-          outcomes[i] = { row: rows.toUsage(existing.rows[0]!), created: false };
+      const created = new Set<string>();
+      if (sorted.length > 0) {
+        const insert = postgresCompiler
+          .insertInto('usage_records')
+          .values(sorted.map(rows.usageParams))
+          .onConflict((oc) => oc.column('dedupe_key').doNothing())
+          .returning('metering_record_id')
+          .compile();
+        const inserted = await client.query<{ metering_record_id: string }>(
+          insert.sql,
+          insert.parameters as unknown[],
+        );
+        for (const r of inserted.rows) created.add(r.metering_record_id);
+      }
+      const missing = [
+        ...new Set(records.filter((r) => !created.has(r.meteringRecordId)).map((r) => r.dedupeKey)),
+      ];
+      const existing = new Map<string, UsageRecordRow>();
+      if (missing.length > 0) {
+        const select = postgresCompiler
+          .selectFrom('usage_records')
+          .selectAll()
+          .where('dedupe_key', 'in', missing)
+          .compile();
+        for (const r of (await client.query(select.sql, select.parameters as unknown[])).rows) {
+          const row = rows.toUsage(r as R<typeof rows.toUsage>);
+          existing.set(row.dedupeKey, row);
         }
       }
+      const outcomes = records.map((record): UsageOutcome =>
+        created.has(record.meteringRecordId)
+          ? { row: record, created: true }
+          : { row: existing.get(record.dedupeKey)!, created: false },
+      );
       const { value, event } = settle(outcomes);
       await this.q(client, 'insertEvent', rows.eventParams(event));
       return value;
