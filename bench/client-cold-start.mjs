@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -117,9 +117,12 @@ const endpoint = `http://127.0.0.1:${server.address().port}`;
 const CREDS = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
 const INPUT = `{ ProductCode: 'bench', Timestamp: new Date(), UsageDimension: 'hours', UsageQuantity: 1 }`;
 
+const OURS = '@meterd/client';
+const FLOOR = 'floor: aws4 + node:http';
+
 /** Child code for each client: import it (then set `t1`), make one MeterUsage call as `svc`. */
 const CLIENTS = {
-  '@meterd/client': (explicit) => `
+  [OURS]: (explicit) => `
     const { marketplacemetering } = await import('@meterd/client');
     const t1 = performance.now();
     const svc = marketplacemetering(${
@@ -137,20 +140,20 @@ const CLIENTS = {
         : '{}'
     });
     await svc.send(new MeterUsageCommand(${INPUT}));`,
-  // The floor under any client that signs with @smithy/signature-v4 and posts with node:http:
-  // those two alone, with none of a client's own code (fixed credentials, region and endpoint).
-  'floor: @smithy/signature-v4 + node:http': () => `
+  // The floor under any client that signs with aws4 and posts with node:http: those two alone,
+  // with none of a client's own code (fixed credentials, region and endpoint, the same headers).
+  [FLOOR]: () => `
     const { createRequire } = await import('node:module');
-    const require = createRequire(process.cwd() + '/');
-    const { SignatureV4 } = require('@smithy/signature-v4');
-    const { Hash } = require('@smithy/core/serde');
+    const require = createRequire(${JSON.stringify(CLIENT_DIR + '/')});
+    const aws4 = require('aws4');
+    const { createHash } = await import('node:crypto');
     const http = await import('node:http');
     const t1 = performance.now();
     const body = JSON.stringify({ ProductCode: 'bench', Timestamp: Date.now() / 1000, UsageDimension: 'hours' });
     const url = new URL('${endpoint}');
-    const signer = new SignatureV4({ service: 'aws-marketplace', region: 'us-east-1', sha256: Hash.bind(null, 'sha256'), credentials: ${JSON.stringify(CREDS)} });
-    const signed = await signer.sign({ method: 'POST', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: '/', query: {},
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSMPMeteringService.MeterUsage', host: url.host, 'content-length': String(body.length) }, body });
+    const signed = aws4.sign({ method: 'POST', host: url.host, path: '/', service: 'aws-marketplace', region: 'us-east-1', body,
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSMPMeteringService.MeterUsage', host: url.host,
+        'content-length': String(body.length), 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex') } }, ${JSON.stringify(CREDS)});
     await new Promise((done, fail) => {
       const req = http.request({ hostname: url.hostname, port: url.port, method: 'POST', path: '/', headers: signed.headers }, (res) => { res.resume(); res.on('end', done); });
       req.on('error', fail);
@@ -209,10 +212,9 @@ const median = (xs) => {
 };
 
 const scenarios = ['explicit credentials', 'environment credentials'];
-const OURS = '@meterd/client';
-const FLOOR = 'floor: @smithy/signature-v4 + node:http';
 const clientsIn = (scenario) =>
   scenario === 'explicit credentials' ? [OURS, SDK_NAME, FLOOR] : [OURS, SDK_NAME];
+const loadBefore = loadavg()[0];
 const samples = {};
 for (const scenario of scenarios) {
   for (const client of clientsIn(scenario)) await runOnce(client, scenario); // warm the file cache
@@ -228,31 +230,53 @@ server.close();
 // ---- report ------------------------------------------------------------------------------
 
 const kb = (n) => `${(n / 1024).toFixed(0)} KiB`;
-console.log(`Install footprint (own files + production dependency closure in node_modules)`);
-console.log(
-  ['package', 'own', 'deps', 'dep packages', 'total'].map((h) => h.padEnd(14)).join(' ') + '',
-);
-for (const f of footprints) {
-  console.log(
-    [f.label.padEnd(38), kb(f.ownBytes), kb(f.depBytes), String(f.packages), kb(f.totalBytes)]
-      .map((c) => c.padEnd(14))
-      .join(' '),
-  );
+const ms = (n) => `${n.toFixed(1)} ms`;
+
+/** Prints rows under a header: the first column left-aligned, the others right-aligned. */
+function table(header, rows, indent = '') {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) =>
+    indent +
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
 }
+
+console.log('Install footprint (own files + production dependency closure in node_modules)');
+table(
+  ['package', 'own', 'deps', 'dep packages', 'total'],
+  footprints.map((f) => [
+    f.label,
+    kb(f.ownBytes),
+    kb(f.depBytes),
+    String(f.packages),
+    kb(f.totalBytes),
+  ]),
+  '  ',
+);
 const [ours, sdk] = footprints;
 console.log(
-  `footprint ratio: ${((ours.totalBytes / sdk.totalBytes) * 100).toFixed(0)}% of the SDK's\n`,
+  `  footprint ratio: ${((ours.totalBytes / sdk.totalBytes) * 100).toFixed(0)}% of the SDK's\n`,
 );
 
 console.log(
-  `Cold start: fresh node ${process.version} process each, median of ${runs} runs, against ${endpoint}`,
+  `Cold start: a fresh node ${process.version} process for each run, median of ${runs} runs, against ${endpoint}`,
 );
 console.log(
-  `  import+first call = from just before the dynamic import to the end of the first MeterUsage call`,
+  `  ${cpus().length} CPUs, load average ${loadBefore.toFixed(2)} before the runs and ${loadavg()[0].toFixed(2)} after`,
 );
-const results = { node: process.version, runs, footprints, coldStart: [] };
+console.log(
+  '  import+first call: from just before the dynamic import to the end of the first MeterUsage call',
+);
+const results = {
+  node: process.version,
+  runs,
+  loadAverage: { before: loadBefore, after: loadavg()[0] },
+  footprints,
+  coldStart: [],
+};
 for (const scenario of scenarios) {
-  console.log(`  ${scenario}:`);
+  console.log(`\n  ${scenario}:`);
   const row = {};
   for (const client of clientsIn(scenario)) {
     const s = samples[`${scenario}|${client}`];
@@ -262,21 +286,30 @@ for (const scenario of scenarios) {
       totalMs: median(s.map((x) => x.totalMs)),
       processWallMs: median(s.map((x) => x.wallMs)),
     };
-    const r = row[client];
-    console.log(
-      `    ${client.padEnd(40)} import ${r.importMs.toFixed(1).padStart(6)} ms  first call ${r.callMs.toFixed(1).padStart(6)} ms  import+first call ${r.totalMs.toFixed(1).padStart(6)} ms  process wall ${r.processWallMs.toFixed(1).padStart(6)} ms`,
-    );
   }
-  const ratio = row[OURS].totalMs / row[SDK_NAME].totalMs;
+  const sdkTotal = row[SDK_NAME].totalMs;
+  table(
+    ['client', 'import', 'first call', 'import+first call', "of the SDK's", 'process wall'],
+    Object.entries(row).map(([client, r]) => [
+      client,
+      ms(r.importMs),
+      ms(r.callMs),
+      ms(r.totalMs),
+      `${((r.totalMs / sdkTotal) * 100).toFixed(0)}%`,
+      ms(r.processWallMs),
+    ]),
+    '    ',
+  );
+  const ratio = row[OURS].totalMs / sdkTotal;
   console.log(
     `    ratio: ${(ratio * 100).toFixed(0)}% of the SDK's import+first call (goal: at most 50%: ${ratio <= 0.5 ? 'met' : 'not met'})`,
   );
   if (row[FLOOR]) {
     console.log(
-      `    floor: ${((row[FLOOR].totalMs / row[SDK_NAME].totalMs) * 100).toFixed(0)}% of the SDK's; the client's own share: ${(row[OURS].totalMs - row[FLOOR].totalMs).toFixed(1)} ms`,
+      `    the client's own share above the floor: ${(row[OURS].totalMs - row[FLOOR].totalMs).toFixed(1)} ms`,
     );
   }
   results.coldStart.push({ scenario, ...row, ratio });
 }
-console.log(`requests served by the fake endpoint: ${requests}`);
+console.log(`\nrequests served by the fake endpoint: ${requests}`);
 if (args.json) await writeFile(args.json, JSON.stringify(results, null, 2));

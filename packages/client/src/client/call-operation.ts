@@ -2,15 +2,12 @@
  * @module One call of one operation: serialize, sign, send, read; retry with backoff; all within the call's timeout.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { ClientSettings } from '../config/resolve-options.js';
 import { TimeoutError } from '../errors.js';
 import { OPERATIONS, SERVICE, type OperationName } from '../model/shapes.js';
 import type { ResponseMetadata } from '../model/types.js';
-import { readResponse } from '../protocol/read-response.js';
-import { serialize } from '../protocol/serialize.js';
+import { readResponse, serialize } from '../protocol/aws-json.js';
 import { ConnectTimeoutError, MAX_TIMER_MS, type Transport } from '../transport/http-transport.js';
-import { backoffDelay, isRetryable, isThrottling } from '../transport/retry-policy.js';
 import type { Target } from './resolve-target.js';
 import { USER_AGENT } from './version.js';
 
@@ -23,9 +20,9 @@ export interface CallContext {
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
-/** Waits `ms` milliseconds, or rejects as soon as `signal` aborts. */
-export const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  sleepFor(ms, undefined, { signal });
+/** Waits `ms` milliseconds, or rejects as soon as `signal` aborts (loading the timers on the first retry). */
+export const abortableSleep = async (ms: number, signal: AbortSignal): Promise<void> =>
+  (await import('node:timers/promises')).setTimeout(ms, undefined, { signal });
 
 /** Settles like `promise`, or rejects as soon as `signal` aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -99,7 +96,9 @@ export async function callOperation(
         if (signal.aborted) throw timedOut();
         failure = err;
       }
-      if (attempts > settings.maxRetries || !isRetryable(failure)) {
+      // The retry policy is only consulted after a failure, so it is loaded then.
+      const policy = await import('../transport/retry-policy.js');
+      if (attempts > settings.maxRetries || !policy.isRetryable(failure)) {
         if (failure instanceof ConnectTimeoutError) {
           throw new TimeoutError({
             operation,
@@ -110,7 +109,7 @@ export async function callOperation(
         }
         throw failure;
       }
-      const delay = backoffDelay(attempts - 1, isThrottling(failure), context.random);
+      const delay = policy.backoffDelay(attempts - 1, policy.isThrottling(failure), context.random);
       totalRetryDelay += delay;
       await context.sleep(delay, signal).catch(rethrow);
     }

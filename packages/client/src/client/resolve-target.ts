@@ -1,18 +1,23 @@
 /**
  * @module Resolves, once per client, where calls go and how they are signed: region, endpoint, credentials.
  */
+import type * as EndpointModule from '../config/endpoint.js';
 import type { ClientSettings } from '../config/resolve-options.js';
 import type { Profile } from '../config/profile.js';
-import { resolveRegion } from '../config/region.js';
-import { resolveEndpoint } from '../config/endpoint.js';
+import type * as RegionModule from '../config/region.js';
 import type { CredentialsProvider } from '../credentials/credentials.js';
 import { cachedProvider, staticProvider } from '../credentials/cached-provider.js';
 import { createSigner, type RequestSigner } from '../transport/sign-request.js';
 
-// The profile files and the default credentials chain are loaded on first need only: a client
-// given its credentials, region and endpoint starts without them.
+// The lookups of region and endpoint, the profile files and the default credentials chain are
+// loaded on first need only: a client given its credentials, region and endpoint starts
+// without them.
 const loadProfile = async (name: string | undefined, env: NodeJS.ProcessEnv) =>
   (await import('../config/profile.js')).loadProfile(name, env);
+const resolveRegion: typeof RegionModule.resolveRegion = async (...args) =>
+  (await import('../config/region.js')).resolveRegion(...args);
+const resolveEndpoint: typeof EndpointModule.resolveEndpoint = async (...args) =>
+  (await import('../config/endpoint.js')).resolveEndpoint(...args);
 
 /** Where a client's calls go and how they are signed. */
 export interface Target {
@@ -62,16 +67,21 @@ export function targetResolver(
   const resolve = async (): Promise<Target> => {
     let loaded: Promise<Profile> | undefined;
     const profile = () => (loaded ??= loadProfile(settings.profile, env));
-    const region = await resolveRegion(settings.region, env, profile);
-    const endpoint = await resolveEndpoint({
-      explicit: settings.endpoint,
-      env,
-      region,
-      useFips: settings.useFips,
-      profileValue: async (key) => (await profile()).values[key],
-    });
+    // An explicit region or endpoint needs no lookup.
+    const region = settings.region ?? (await resolveRegion(undefined, env, profile));
+    const endpoint =
+      settings.endpoint ??
+      (await resolveEndpoint({
+        explicit: undefined,
+        env,
+        region,
+        useFips: settings.useFips,
+        profileValue: async (key) => (await profile()).values[key],
+      }));
     const url = new URL(endpoint.href);
     if (!url.pathname.endsWith('/')) url.pathname += '/';
+    // URL leaves [ ] ^ | unencoded in a path, but aws4 signs them encoded: send them so too.
+    url.pathname = url.pathname.replace(/[[\]^|]/g, encodeURIComponent);
     return {
       region,
       url,

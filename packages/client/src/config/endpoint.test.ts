@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConfigurationError } from '../errors.js';
-import { parseEndpoint, regionalEndpoint, resolveEndpoint } from './endpoint.js';
+import { regionalEndpoint, resolveEndpoint } from './endpoint.js';
+import { parseEndpoint } from './resolve-options.js';
 
 describe('resolveEndpoint', () => {
   const cases: {

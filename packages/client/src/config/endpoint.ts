@@ -1,31 +1,8 @@
 /**
  * @module Finds the endpoint: explicit, then `AWS_ENDPOINT_URL_MARKETPLACE_METERING`, then `AWS_ENDPOINT_URL`, then the regional AWS endpoint.
  */
-import { ConfigurationError } from '../errors.js';
 import { SERVICE } from '../model/shapes.js';
-
-/**
- * Parses an endpoint URL, requiring `http:` or `https:`.
- *
- * @example
- * parseEndpoint('http://127.0.0.1:8080', 'endpoint').port; // '8080'
- */
-export function parseEndpoint(value: string, source: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigurationError(
-      `marketplacemetering(): ${source} '${value}' is not a URL; give a complete URL such as https://metering.marketplace.us-east-1.amazonaws.com.`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigurationError(
-      `marketplacemetering(): ${source} '${value}' must start with http:// or https://.`,
-    );
-  }
-  return url;
-}
+import { parseEndpoint } from './resolve-options.js';
 
 /**
  * The AWS endpoint of the service in a region: `.amazonaws.com.cn` in China, and the

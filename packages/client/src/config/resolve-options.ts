@@ -3,7 +3,6 @@
  */
 import type { Credentials } from '../credentials/credentials.js';
 import { ConfigurationError } from '../errors.js';
-import { parseEndpoint } from './endpoint.js';
 import type { MarketplaceMeteringOptions } from './options.js';
 
 /** Where a client's credentials come from once its options are checked. */
@@ -85,6 +84,29 @@ const CREDS_KEYS: Record<string, Check> = {
   access_token: string,
   expiration: dateLike,
 };
+
+/**
+ * Parses an endpoint URL, requiring `http:` or `https:`.
+ *
+ * @example
+ * parseEndpoint('http://127.0.0.1:8080', 'endpoint').port; // '8080'
+ */
+export function parseEndpoint(value: string, source: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(
+      `marketplacemetering(): ${source} '${value}' is not a URL; give a complete URL such as https://metering.marketplace.us-east-1.amazonaws.com.`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigurationError(
+      `marketplacemetering(): ${source} '${value}' must start with http:// or https://.`,
+    );
+  }
+  return url;
+}
 
 const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 

@@ -7,7 +7,6 @@ import type * as ImdsProvider from '@smithy/credential-provider-imds';
 import { CredentialsError } from '../errors.js';
 import type { Profile } from '../config/profile.js';
 import type { Credentials } from './credentials.js';
-import { importOptional } from './optional-import.js';
 
 // Each source's code is loaded on first need. The providers are CommonJS packages, loaded with
 // require: importing them from ESM would have Node scan their sources for export names first.
@@ -70,6 +69,7 @@ export async function defaultCredentials(
   if (fromProfile) return fromProfile;
 
   if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {
+    const { importOptional } = await import('./optional-import.js');
     const webIdentity = await importOptional<{ fromTokenFile: () => Provider }>(
       WEB_IDENTITY_PROVIDER,
     );

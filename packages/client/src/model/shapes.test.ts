@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as sdk from '@aws-sdk/client-marketplace-metering';
-import { wireOrder } from '../protocol/serialize.js';
+import { wireOrder } from '../protocol/aws-json.js';
 import { OPERATIONS, type Shape, type StructureShape } from './shapes.js';
 
 // The official SDK ships the same API model as schema tuples:

@@ -2,7 +2,7 @@
  * @module Sends one request over Node's http/https, with a connection timeout, an abort signal and optional keep-alive.
  */
 import http from 'node:http';
-import type { WireResponse } from '../protocol/read-response.js';
+import type { WireResponse } from '../protocol/aws-json.js';
 
 /** A request ready to go: its full URL, signed headers and the exact body they cover. */
 export interface WireRequest {

@@ -1,25 +1,31 @@
 /**
- * @module Signs a request with SigV4 for the `aws-marketplace` signing name, using @smithy/signature-v4.
+ * @module Signs a request with SigV4 for the `aws-marketplace` signing name, using the `aws4` package.
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type * as SerdeModule from '@smithy/core/serde';
-import type * as SignatureV4Module from '@smithy/signature-v4';
 import type { Credentials } from '../credentials/credentials.js';
 import { SERVICE } from '../model/shapes.js';
 import type { WireRequest } from './http-transport.js';
 
-// Loaded with require: importing these CommonJS packages from ESM would have Node scan their
-// sources for export names first, which costs more than the rest of the client's start-up.
-const require = createRequire(import.meta.url);
-const { SignatureV4 } = require('@smithy/signature-v4') as typeof SignatureV4Module;
-const { Hash } = require('@smithy/core/serde') as typeof SerdeModule;
-
-/** SHA-256 on Node's crypto, the hash the AWS SDK for JavaScript signs with on Node. */
-class Sha256 extends Hash {
-  constructor(secret?: Parameters<typeof Hash.prototype.update>[0]) {
-    super('sha256', secret);
-  }
+/** The part of `aws4` the client uses: `sign()` fills in the request's SigV4 headers. */
+interface Aws4 {
+  sign(
+    request: {
+      method: string;
+      host: string;
+      path: string;
+      service: string;
+      region: string;
+      headers: Record<string, string>;
+      body: string;
+    },
+    credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+  ): { headers: Record<string, string> };
 }
+
+// Loaded with require: importing this CommonJS package from ESM would have Node scan its source
+// for export names first.
+const aws4 = createRequire(import.meta.url)('aws4') as Aws4;
 
 /** Signs a request: returns its headers with `x-amz-date`, `x-amz-content-sha256`, `authorization` (and `x-amz-security-token`). */
 export type RequestSigner = (
@@ -28,7 +34,9 @@ export type RequestSigner = (
 ) => Promise<Record<string, string>>;
 
 /**
- * Creates a signer for one region. Every call signs afresh, with the current time.
+ * Creates a signer for one region. Every call signs afresh, with the current time. The
+ * payload hash is sent as `x-amz-content-sha256` and signed, as the AWS SDK for JavaScript
+ * does, so that both sign the same headers.
  *
  * @example
  * const sign = createSigner('us-east-1');
@@ -36,22 +44,24 @@ export type RequestSigner = (
  */
 export function createSigner(region: string): RequestSigner {
   return async (request, credentials) => {
-    const signer = new SignatureV4({
-      service: SERVICE.signingName,
-      region,
+    const signed = aws4.sign(
+      {
+        method: 'POST',
+        host: request.url.host,
+        path: request.url.pathname + request.url.search,
+        service: SERVICE.signingName,
+        region,
+        headers: {
+          ...request.headers,
+          'x-amz-content-sha256': createHash('sha256').update(request.body).digest('hex'),
+        },
+        body: request.body,
+      },
       credentials,
-      sha256: Sha256,
-    });
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: request.url.protocol,
-      hostname: request.url.hostname,
-      port: request.url.port ? Number(request.url.port) : undefined,
-      path: request.url.pathname,
-      query: Object.fromEntries(request.url.searchParams),
-      headers: { ...request.headers },
-      body: request.body,
-    });
-    return signed.headers;
+    );
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(signed.headers))
+      headers[name.toLowerCase()] = String(value);
+    return headers;
   };
 }
