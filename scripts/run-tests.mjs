@@ -11,6 +11,8 @@ const POSTGRES_URL =
 const INTEGRATION = join('packages', 'server', 'test');
 // Tests that exist to exercise PostgreSQL only (several instances on one database).
 const POSTGRES_ONLY = /multi-instance\.test\.ts$/;
+// Lines in which a test reports what it measured (kills survived, inputs fuzzed, ...).
+const FIGURE = /^# (crash test|fuzz|authorization matrix|multi-instance):/;
 
 function testFiles(roots) {
   const files = [];
@@ -47,6 +49,7 @@ function run(label, files, env = {}) {
     child.on('exit', (code) => {
       const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(out)?.[1] ?? 0);
       resolve({
+        figures: out.split('\n').filter((line) => FIGURE.test(line)),
         code: code ?? 1,
         pass: count('pass'),
         fail: count('fail') + count('cancelled'),
@@ -121,6 +124,10 @@ const total = runs.reduce(
   (t, r) => ({ pass: t.pass + r.pass, fail: t.fail + r.fail, skipped: t.skipped + r.skipped }),
   { pass: 0, fail: 0, skipped: 0 },
 );
+console.log('\nfigures:');
+for (const [i, r] of runs.entries())
+  for (const line of r.figures ?? [])
+    console.log(`  [${i === 0 ? 'sqlite' : 'postgres'}] ${line.slice(2)}`);
 const failed = runs.some((r) => r.code !== 0) || total.fail > 0;
 console.log(`\ntotal: ${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`);
 process.exit(failed ? 1 : 0);

@@ -12,6 +12,7 @@ import { demoCatalog, describeDemo } from './catalog/demo.js';
 import { CatalogService } from './catalog/service.js';
 import { SigningKeys } from './catalog/signing-keys.js';
 import { buildApp } from './http/app.js';
+import { resolveLimits, type Limits } from './http/limits.js';
 import { Metrics } from './http/metrics.js';
 import { openStore } from './storage/open.js';
 import type { Store } from './storage/store.js';
@@ -27,6 +28,8 @@ export interface ServeOptions {
   registrationTokenTtlSeconds?: number;
   verifySignatures: boolean;
   logLevel: string;
+  /** HTTP resource limits; unset ones take their defaults. */
+  limits?: Partial<Limits>;
 }
 
 export interface RunningServer {
@@ -42,6 +45,7 @@ const DEFAULT_REGION = 'us-east-1';
 const DEFAULT_TOKEN_TTL = 3600;
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const limits = resolveLimits(options.limits);
   const logger = pino({
     level: options.logLevel,
     base: { service: 'meterd' },
@@ -93,6 +97,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     region,
     adminToken,
     verifySignatures: options.verifySignatures,
+    limits,
     logger,
   });
   await app.listen({ port: options.port, host: options.host });

@@ -43,7 +43,7 @@ const record = (over: Partial<UsageRecord> = {}): UsageRecord => ({
 async function rejects(promise: Promise<unknown>, name: string, message?: RegExp) {
   await assert.rejects(promise, (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
     assert.equal(error.name, name, `expected ${name}, got ${error.name}: ${error.message}`);
-    assert.ok((error.$metadata?.httpStatusCode ?? 0) < 500, "never a 5xx");
+    assert.ok((error.$metadata?.httpStatusCode ?? 0) < 500, 'never a 5xx');
     if (message) assert.match(error.message, message);
     return true;
   });

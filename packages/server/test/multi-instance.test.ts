@@ -76,9 +76,16 @@ describe(
           );
       }
       const answers = await Promise.all(calls).catch((error: unknown) => {
-      for (const m of instances) console.log(m.output().split('\n').filter((l) => l.includes('"level":50')).join('\n'));
-      throw error;
-    });
+        for (const m of instances)
+          console.log(
+            m
+              .output()
+              .split('\n')
+              .filter((l) => l.includes('"level":50'))
+              .join('\n'),
+          );
+        throw error;
+      });
 
       const idOf = new Map<string, string>();
       for (const answer of answers) {

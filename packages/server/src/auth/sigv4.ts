@@ -1,12 +1,10 @@
 /**
  * @module Signature Version 4 verification: parses the Authorization header, checks scope and
- * clock skew, and recomputes the signature with @smithy/signature-v4 over the raw body.
+ * clock skew, and recomputes the signature over the raw body with node:crypto, canonicalizing
+ * exactly as @smithy/signature-v4 does (the AWS SDK's signer; its tests check both agree).
  */
 
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import {
   IncompleteSignatureException,
   InvalidSignatureException,
@@ -147,26 +145,107 @@ export async function verifySignature(
   const contentSha = header(req, 'x-amz-content-sha256');
   if (contentSha !== undefined && contentSha !== sha256Hex(req.body)) throw mismatch();
 
-  const headers: Record<string, string> = {};
-  for (const name of auth.signedHeaders) {
-    const value = req.headers[name];
-    if (value === undefined) throw mismatch();
-    headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const url = new URL(req.url, 'http://placeholder');
-  const query: Record<string, string | string[]> = {};
-  for (const [k, v] of url.searchParams) {
-    const prior = query[k];
-    query[k] = prior === undefined ? v : Array.isArray(prior) ? [...prior, v] : [prior, v];
-  }
-  const signed = await signerFor(key, auth.region).sign(
-    new HttpRequest({ method: req.method, path: url.pathname, query, headers, body: req.body }),
-    { signingDate, signableHeaders: new Set(auth.signedHeaders) },
-  );
-  const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers['authorization']))?.[1];
+  const expected = computeSignature(req, auth, key, signingDate);
   const given = Buffer.from(auth.signature);
-  const wanted = Buffer.from(expected ?? '');
+  const wanted = Buffer.from(expected);
   if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw mismatch();
+}
+
+// Headers the signer generates itself: a client's own are replaced (x-amz-date) or dropped.
+const GENERATED = new Set(['authorization', 'x-amz-date', 'date']);
+
+const escapeUri = (text: string) =>
+  encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+
+/** The canonical URI: dot segments resolved, each segment URI-encoded (again). */
+function canonicalPath(path: string): string {
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  const normalized = `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${segments.length > 0 && path.endsWith('/') ? '/' : ''}`;
+  return escapeUri(normalized).replace(/%2F/g, '/');
+}
+
+/** The canonical query string: encoded pairs sorted by key, then by value; no signature. */
+function canonicalQuery(url: URL): string {
+  const query = new Map<string, string[]>();
+  for (const [k, v] of url.searchParams) {
+    if (k === '__proto__') continue; // as a plain-object query would lose it
+    const values = query.get(k);
+    if (values) values.push(v);
+    else query.set(k, [v]);
+  }
+  const serialized = new Map<string, string>();
+  for (const [k, values] of query) {
+    if (k.toLowerCase() === 'x-amz-signature') continue;
+    const key = escapeUri(k);
+    serialized.set(
+      key,
+      values.length === 1
+        ? `${key}=${escapeUri(values[0]!)}`
+        : values
+            .map((v) => `${key}=${escapeUri(v)}`)
+            .sort()
+            .join('&'),
+    );
+  }
+  return [...serialized.keys()]
+    .sort()
+    .map((k) => serialized.get(k)!)
+    .join('&');
+}
+
+/** Recomputes the request's signature from the client's signed headers and the key's secret. */
+function computeSignature(
+  req: SignedRequest,
+  auth: ParsedAuthorization,
+  key: KeySecret,
+  signingDate: Date,
+): string {
+  const signable = new Set(auth.signedHeaders);
+  const canonical = new Map<string, string>();
+  for (const name of signable) {
+    const value = req.headers[name];
+    if (value === undefined || name === '__proto__') throw mismatch();
+    if (GENERATED.has(name)) continue;
+    canonical.set(name, Array.isArray(value) ? value.join(',') : value);
+  }
+  const longDate = signingDate
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+  const shortDate = longDate.slice(0, 8);
+  canonical.set('x-amz-date', longDate);
+  if (key.sessionToken) canonical.set('x-amz-security-token', key.sessionToken);
+  const payloadHash = canonical.get('x-amz-content-sha256') ?? sha256Hex(req.body);
+
+  // Every header the client listed is signed, even those a signer skips by default (user-agent).
+  const names = [...canonical.keys()].sort();
+  let headerLines = '';
+  for (const name of names)
+    headerLines += `${name}:${canonical
+      .get(name)!
+      .replace(/[\r\n]/g, ' ')
+      .replace(/[ \t]+/g, ' ')
+      .replace(/^ | $/g, '')}\n`;
+  // Every AWS JSON call is `POST /`: skip URL parsing for it.
+  let target = '/\n';
+  if (req.url !== '/') {
+    const url = new URL(req.url, 'http://placeholder');
+    target = `${canonicalPath(url.pathname)}\n${canonicalQuery(url)}`;
+  }
+  const canonicalRequest = `${req.method}\n${target}\n${headerLines}\n${names.join(';')}\n${payloadHash}`;
+  const scope = `${shortDate}/${auth.region}/${SIGNING_SERVICE}/aws4_request`;
+  const stringToSign = `${ALGORITHM}\n${longDate}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+  return createHmac('sha256', signingKey(key.secretAccessKey, shortDate, auth.region))
+    .update(stringToSign)
+    .digest('hex');
 }
 
 function mismatch() {
@@ -177,28 +256,19 @@ function mismatch() {
 
 const sha256Hex = (body: Buffer) => createHash('sha256').update(body).digest('hex');
 
-// One signer per key and region, so that @smithy/signature-v4 caches each derived signing key.
-const signers = new Map<string, SignatureV4>();
-const MAX_SIGNERS = 10_000;
+// Derived signing keys, one per secret, day and region: four HMACs saved on every call.
+const signingKeys = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 10_000;
 
-function signerFor(key: KeySecret, region: string): SignatureV4 {
-  const id = `${region}\0${key.accessKeyId}\0${key.secretAccessKey}\0${key.sessionToken ?? ''}`;
-  let signer = signers.get(id);
-  if (!signer) {
-    if (signers.size >= MAX_SIGNERS) signers.clear();
-    signer = new SignatureV4({
-      service: SIGNING_SERVICE,
-      region,
-      sha256: Hash.bind(null, 'sha256'),
-      // Sign only what the client signed: botocore sends no x-amz-content-sha256 header.
-      applyChecksum: false,
-      credentials: {
-        accessKeyId: key.accessKeyId,
-        secretAccessKey: key.secretAccessKey,
-        ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}),
-      },
-    });
-    signers.set(id, signer);
+function signingKey(secret: string, day: string, region: string): Buffer {
+  const id = `${day}\0${region}\0${secret}`;
+  let derived = signingKeys.get(id);
+  if (!derived) {
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+    derived = createHmac('sha256', `AWS4${secret}`).update(day).digest();
+    for (const part of [region, SIGNING_SERVICE, 'aws4_request'])
+      derived = createHmac('sha256', derived).update(part).digest();
+    signingKeys.set(id, derived);
   }
-  return signer;
+  return derived;
 }

@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { writeCloudTrailFiles } from '../audit/export.js';
 import type { AuditEvent } from '../audit/event.js';
+import { DEFAULT_LIMITS, flagOf, type Limits } from '../http/limits.js';
 import { startServer } from '../server.js';
 import { AdminApiError, adminRequest, type AdminConnection } from './admin-client.js';
 import { subscribe } from './subscribe.js';
@@ -19,6 +20,18 @@ const integer = (name: string) => (value: string) => {
     throw new InvalidArgumentError(`${name} must be a whole number`);
   return n;
 };
+
+// The HTTP resource limits of `meterd serve`: [key of Limits (the flag is its kebab case),
+// placeholder, help]. Each is also METERD_ and the flag in upper snake case.
+const LIMIT_FLAGS: Array<[keyof Limits, string, string]> = [
+  ['maxHeaderSize', 'bytes', 'largest request head (request line and headers); larger: 431'],
+  ['headersTimeout', 'ms', 'time a client has to send the request head; 0: none'],
+  ['requestTimeout', 'ms', 'time a client has to send the whole request; 0: none'],
+  ['keepAliveTimeout', 'ms', 'time an idle keep-alive connection waits for its next request'],
+  ['idleTimeout', 'ms', 'socket inactivity after which a connection is closed; 0: none'],
+  ['maxConnections', 'n', 'open connections; further ones are closed at once; 0: no limit'],
+  ['maxInFlight', 'n', 'requests in flight; further ones get ThrottlingException; 0: no limit'],
+];
 
 const print = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -54,7 +67,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
 
-  program
+  const serve = program
     .command('serve')
     .description('run the metering service')
     .addOption(
@@ -112,33 +125,43 @@ export function buildProgram(): Command {
         .env('METERD_LOG_LEVEL')
         .default('info')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-    )
-    .action(async (opts) => {
-      const server = await startServer({
-        port: opts.port,
-        host: opts.host,
-        dataDir: opts.data,
-        databaseUrl: opts.databaseUrl,
-        catalogFile: opts.catalog,
-        adminToken: opts.adminToken,
-        region: opts.region,
-        registrationTokenTtlSeconds: opts.registrationTokenTtl,
-        verifySignatures: !opts.insecureSkipSignatureVerification,
-        logLevel: opts.logLevel,
-      });
-      const stop = (signal: string) => {
-        server.logger.info({ signal }, 'shutting down');
-        server.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            server.logger.error({ err: error }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+    );
+  for (const [key, placeholder, help] of LIMIT_FLAGS) {
+    const flag = flagOf(key);
+    serve.addOption(
+      new Option(`${flag} <${placeholder}>`, help)
+        .default(DEFAULT_LIMITS[key])
+        .env(`METERD_${flag.slice(2).replaceAll('-', '_').toUpperCase()}`)
+        .argParser(integer(flag.slice(2))),
+    );
+  }
+  serve.action(async (opts) => {
+    const server = await startServer({
+      port: opts.port,
+      host: opts.host,
+      dataDir: opts.data,
+      databaseUrl: opts.databaseUrl,
+      catalogFile: opts.catalog,
+      adminToken: opts.adminToken,
+      region: opts.region,
+      registrationTokenTtlSeconds: opts.registrationTokenTtl,
+      verifySignatures: !opts.insecureSkipSignatureVerification,
+      logLevel: opts.logLevel,
+      limits: Object.fromEntries(LIMIT_FLAGS.map(([key]) => [key, opts[key]])),
     });
+    const stop = (signal: string) => {
+      server.logger.info({ signal }, 'shutting down');
+      server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          server.logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
 
   withAdmin(
     program

@@ -16,6 +16,7 @@ import {
 } from '../catalog/document.js';
 import { NotFoundError, type CatalogService } from '../catalog/service.js';
 import type { SigningKeys } from '../catalog/signing-keys.js';
+import { NUL, UNPAIRED_SURROGATE } from '../protocol/validate.js';
 import type { MeteringOperation, Store } from '../storage/store.js';
 
 export interface AdminOptions {
@@ -71,6 +72,19 @@ function sequence(after: string): number {
   return Number(after);
 }
 
+/** Whether any string (or member name) in `value` could not be stored as given. */
+function hasUnstorableText(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (typeof next === 'string') {
+      if (NUL.test(next) || UNPAIRED_SURROGATE.test(next)) return true;
+    } else if (next !== null && typeof next === 'object')
+      for (const [k, v] of Object.entries(next)) stack.push(k, v);
+  }
+  return false;
+}
+
 const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
 
 function bearer(request: FastifyRequest, token: string): boolean {
@@ -86,6 +100,14 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
   app.addHook('onRequest', async (request) => {
     if (!bearer(request, options.adminToken))
       throw new AdminError(401, 'Unauthorized', 'A valid admin bearer token is required.');
+  });
+  app.addHook('preHandler', async (request) => {
+    if ([request.params, request.query, request.body].some(hasUnstorableText))
+      throw new AdminError(
+        400,
+        'InvalidParameter',
+        'Text must not contain the NUL character (U+0000) or unpaired surrogates.',
+      );
   });
 
   app.setErrorHandler(

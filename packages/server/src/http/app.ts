@@ -8,10 +8,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { Authenticator } from '../auth/authenticator.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { SigningKeys } from '../catalog/signing-keys.js';
-import { CONTENT_TYPE } from '../protocol/wire.js';
+import { UnknownOperationException } from '../protocol/errors.js';
 import type { Store } from '../storage/store.js';
 import { adminRoutes } from './admin-routes.js';
-import { awsEndpoint } from './aws-endpoint.js';
+import { awsEndpoint, awsErrorHandler, sendAwsError } from './aws-endpoint.js';
+import { applyLimits, resolveLimits, serverOptions, type Limits } from './limits.js';
 import type { Metrics } from './metrics.js';
 
 export interface AppOptions {
@@ -22,13 +23,16 @@ export interface AppOptions {
   region: string;
   adminToken: string;
   verifySignatures: boolean;
+  limits?: Limits;
   logger?: FastifyBaseLogger;
   now?: () => Date;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { store, metrics } = options;
+  const limits = options.limits ?? resolveLimits();
   const app = Fastify({
+    ...serverOptions(limits),
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     genReqId: () => randomUUID(),
     logController: new LogController({
@@ -42,6 +46,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-amzn-RequestId', request.id);
   });
+  applyLimits(app, limits);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
@@ -56,18 +61,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     );
   });
 
+  // Unknown paths, and errors outside the endpoint and the admin API, are AWS-shaped too.
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .header('content-type', CONTENT_TYPE)
-      .header('x-amzn-ErrorType', 'UnknownOperationException')
-      .send(
-        JSON.stringify({
-          __type: 'UnknownOperationException',
-          message: `No route for ${request.method} ${request.url.split('?')[0]}.`,
-        }),
-      ),
+    sendAwsError(
+      request,
+      reply,
+      new UnknownOperationException(`No route for ${request.method} ${request.url.split('?')[0]}.`),
+      404,
+    ),
   );
+  app.setErrorHandler(awsErrorHandler);
 
   const auth = new Authenticator({
     store,

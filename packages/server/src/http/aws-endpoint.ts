@@ -28,6 +28,7 @@ import {
   operationOf,
   parseBody,
   serializeOutput,
+  unsupportedMediaType,
 } from '../protocol/wire.js';
 import type { Metrics } from './metrics.js';
 
@@ -87,6 +88,8 @@ export function awsErrorHandler(
       reply,
       new RequestEntityTooLargeException(`Request body is larger than ${MAX_BODY_BYTES} bytes.`),
     );
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return sendAwsError(request, reply, unsupportedMediaType(request.headers['content-type']));
   if (error.statusCode && error.statusCode < 500)
     return sendAwsError(request, reply, new SerializationException(error.message));
   request.log.error({ err: error }, 'unexpected error');
@@ -168,7 +171,10 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
 function countRecords(metrics: Metrics, operation: OperationName, output: unknown) {
   if (operation === 'BatchMeterUsage') {
     const out = output as OperationTypes['BatchMeterUsage'][1];
-    for (const r of out.Results) metrics.records.inc({ operation, status: r.Status });
+    // One increment per status, not per record: labelled increments are not free.
+    const counts = new Map<string, number>();
+    for (const r of out.Results) counts.set(r.Status, (counts.get(r.Status) ?? 0) + 1);
+    for (const [status, n] of counts) metrics.records.inc({ operation, status }, n);
     if (out.UnprocessedRecords.length > 0)
       metrics.records.inc({ operation, status: 'Unprocessed' }, out.UnprocessedRecords.length);
   } else if (operation === 'MeterUsage') metrics.records.inc({ operation, status: 'Success' });

@@ -49,6 +49,13 @@ export const SerializationException = define('SerializationException');
 export const UnknownOperationException = define('UnknownOperationException');
 export const UnsupportedMediaTypeException = define('UnsupportedMediaTypeException', 415);
 export const RequestEntityTooLargeException = define('RequestEntityTooLargeException', 413);
+// meterd's answers to requests its HTTP server refuses before any route sees them (see
+// http/limits.ts). SDKs retry RequestTimeoutException as a transient error.
+export const RequestTimeoutException = define('RequestTimeoutException', 408);
+export const RequestHeaderFieldsTooLargeException = define(
+  'RequestHeaderFieldsTooLargeException',
+  431,
+);
 export const MissingAuthenticationTokenException = define('MissingAuthenticationTokenException');
 export const IncompleteSignatureException = define('IncompleteSignatureException');
 export const UnrecognizedClientException = define('UnrecognizedClientException');

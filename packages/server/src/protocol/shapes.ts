@@ -10,6 +10,11 @@ export type Shape =
       max?: number;
       pattern?: RegExp;
       enum?: readonly string[];
+      /**
+       * An identifier meterd looks up in its database (meterd's own constraint): one with a NUL
+       * or an unpaired surrogate cannot exist there (PostgreSQL text holds no NUL) and is refused.
+       */
+      identifier?: boolean;
     }
   | { kind: 'integer'; min?: number; max?: number }
   | { kind: 'boolean' }
@@ -21,7 +26,7 @@ export type Shape =
       required?: readonly string[];
     };
 
-const CustomerIdentifier: Shape = { kind: 'string', min: 0, max: 255 };
+const CustomerIdentifier: Shape = { kind: 'string', min: 0, max: 255, identifier: true };
 const CustomerAWSAccountId: Shape = { kind: 'string', min: 1, max: 255, pattern: /^[0-9]+$/ };
 const ProductCode: Shape = { kind: 'string', min: 0, max: 255, pattern: /^[-a-zA-Z0-9/=:_.@]*$/ };
 const UsageDimension: Shape = { kind: 'string', min: 1, max: 255 };
@@ -33,7 +38,6 @@ const LicenseArn: Shape = {
 };
 const TagKey: Shape = { kind: 'string', min: 1, max: 100, pattern: /^[a-zA-Z0-9+ -=._:/@]+$/ };
 const TagValue: Shape = { kind: 'string', min: 1, max: 256, pattern: /^[a-zA-Z0-9+ -=._:/@]+$/ };
-const NonEmptyString: Shape = { kind: 'string', min: 1 };
 
 const Tag: Shape = {
   kind: 'structure',
@@ -103,7 +107,7 @@ export const inputShapes = {
   },
   ResolveCustomer: {
     kind: 'structure',
-    members: { RegistrationToken: NonEmptyString },
+    members: { RegistrationToken: { kind: 'string', min: 1, identifier: true } },
     required: ['RegistrationToken'],
   },
 } as const satisfies Record<string, Shape>;

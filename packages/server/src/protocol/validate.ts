@@ -1,7 +1,9 @@
 /**
  * @module Turns a parsed JSON body into an operation's typed input, following the API model:
  * wrong JSON types are a `SerializationException`, constraint violations one
- * `ValidationException` listing them all in AWS's wording and paths.
+ * `ValidationException` in AWS's wording and paths. The message lists at most
+ * `MAX_LISTED` violations and shows long values cut short, so that a hostile body cannot make
+ * the answer (and its audit event) many times larger than itself.
  */
 
 import { SerializationException, ValidationException } from './errors.js';
@@ -9,18 +11,37 @@ import type { OperationName, OperationTypes, Shape } from './shapes.js';
 import { inputShapes } from './shapes.js';
 
 const MAX_DEPTH = 16;
+/** Violations named in the message; the count still covers them all. */
+const MAX_LISTED = 10;
+/** Characters of a value shown in a violation. */
+const MAX_SHOWN = 256;
+// What text meterd's databases cannot hold as sent: PostgreSQL text has no NUL, and an unpaired
+// surrogate (not Unicode) would be stored as U+FFFD, so that different values would match.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this finds
+export const NUL = /\u0000/;
+export const UNPAIRED_SURROGATE = /\p{Cs}/u;
+
+/** The violations found so far: the first `MAX_LISTED` worded, the rest only counted. */
+class Violations {
+  readonly listed: string[] = [];
+  count = 0;
+  add(text: () => string) {
+    if (this.count++ < MAX_LISTED) this.listed.push(text());
+  }
+}
 
 /** Validates `body` against the input shape of `operation` and converts timestamps to Dates. */
 export function parseInput<O extends OperationName>(
   operation: O,
   body: unknown,
 ): OperationTypes[O][0] {
-  const violations: string[] = [];
+  const violations = new Violations();
   const value = convert(inputShapes[operation], body, '', violations, 0);
-  if (violations.length > 0) {
-    const count = violations.length;
+  const { count, listed } = violations;
+  if (count > 0) {
+    const more = count > listed.length ? `; and ${count - listed.length} more` : '';
     throw new ValidationException(
-      `${count} validation error${count === 1 ? '' : 's'} detected: ${violations.join('; ')}`,
+      `${count} validation error${count === 1 ? '' : 's'} detected: ${listed.join('; ')}${more}`,
     );
   }
   return value as OperationTypes[O][0];
@@ -28,16 +49,29 @@ export function parseInput<O extends OperationName>(
 
 const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
-  if (value !== null && typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+/** A value as AWS shows it in a violation (lists as `[a, b]`), at most about `budget` long. */
+function show(value: unknown, budget = MAX_SHOWN): string {
+  let text: string;
+  if (Array.isArray(value)) {
+    const parts: string[] = [];
+    let length = 0;
+    for (const item of value) {
+      if (length > budget) break;
+      const part = show(item, budget - length);
+      parts.push(part);
+      length += part.length + 2;
+    }
+    text = `[${parts.join(', ')}${parts.length < value.length ? ', ...' : ''}]`;
+  } else if (value !== null && typeof value === 'object') text = JSON.stringify(value);
+  else text = String(value);
+  return text.length > budget ? `${text.slice(0, budget)}...` : text;
 }
 
-function fail(violations: string[], path: string, value: unknown, constraint: string) {
-  const shown = value === null || value === undefined ? 'null' : `'${show(value)}'`;
-  violations.push(`Value ${shown} at '${path}' failed to satisfy constraint: ${constraint}`);
+function fail(violations: Violations, path: string, value: unknown, constraint: string) {
+  violations.add(() => {
+    const shown = value === null || value === undefined ? 'null' : `'${show(value)}'`;
+    return `Value ${shown} at '${path}' failed to satisfy constraint: ${constraint}`;
+  });
 }
 
 function typeError(path: string, expected: string, value: unknown): never {
@@ -48,7 +82,7 @@ function typeError(path: string, expected: string, value: unknown): never {
 }
 
 function checkLength(
-  violations: string[],
+  violations: Violations,
   path: string,
   value: unknown,
   length: number,
@@ -65,13 +99,20 @@ function convert(
   shape: Shape,
   value: unknown,
   path: string,
-  violations: string[],
+  violations: Violations,
   depth: number,
 ): unknown {
   if (depth > MAX_DEPTH) throw new SerializationException('Input is nested too deeply.');
   switch (shape.kind) {
     case 'string': {
       if (typeof value !== 'string') typeError(path, 'a string', value);
+      if (shape.identifier && (NUL.test(value) || UNPAIRED_SURROGATE.test(value)))
+        fail(
+          violations,
+          path,
+          value,
+          'Member must not contain the NUL character (U+0000) or unpaired surrogates',
+        );
       checkLength(violations, path, value, [...value].length, shape.min, shape.max);
       if (shape.pattern && !shape.pattern.test(value))
         fail(

@@ -54,11 +54,13 @@ export const POSTGRES_URL =
 
 // One PostgreSQL database per data directory, so that a restart finds its data again.
 const databases = new Map<string, string>();
+let databasesCreated = 0;
 
 async function databaseFor(dataDir: string): Promise<string> {
   const known = databases.get(dataDir);
   if (known) return known;
-  const name = `meterd_test_${process.pid}_${databases.size}_${Date.now() % 100000}`;
+  // Counted before the first await: servers started together must not share a name.
+  const name = `meterd_test_${process.pid}_${databasesCreated++}_${Date.now() % 100000}`;
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {

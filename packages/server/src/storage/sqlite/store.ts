@@ -1,11 +1,14 @@
 /**
  * @module The embedded SQLite backend: one database file in WAL mode with full synchronous
- * commits, every query prepared once, and concurrent writes grouped into one transaction
- * (one fsync) per turn of the event loop.
+ * commits, every query prepared once, concurrent writes grouped into one transaction (one
+ * fsync) per turn of the event loop, checkpoints in a background thread, and catalog reads
+ * served from memory.
  */
 
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   DummyDriver,
@@ -48,6 +51,41 @@ export const sqliteCompiler = new Kysely<Database>({
 
 const queries = compileQueries(sqliteCompiler);
 
+/** Catalog lookups kept in memory; past this many, the cache starts over. */
+const MAX_CACHED = 100_000;
+/**
+ * WAL frames after which a commit checkpoints in the event loop itself. The background
+ * checkpointer normally keeps the WAL far shorter; this bounds it when that thread lags.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 16_384;
+/** Pages of the page cache (-KiB): the indexes of a large store stay in memory. */
+const CACHE_SIZE_KIB = 65_536;
+
+// Copies committed WAL frames into the database file (PASSIVE: it never blocks the writer, and
+// with synchronous=FULL it syncs the file before the WAL may be reused), so that the event loop
+// does not spend its time checkpointing after commits.
+const CHECKPOINTER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+db.pragma('synchronous = FULL');
+let timer;
+const tick = () => {
+  let behind = false;
+  try {
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    behind = r.busy !== 0 || r.checkpointed < r.log;
+  } catch {}
+  timer = setTimeout(tick, behind ? 5 : workerData.idleMs);
+};
+parentPort.on('message', () => {
+  clearTimeout(timer);
+  db.close();
+  parentPort.close();
+});
+tick();
+`;
+
 export interface SqliteOptions {
   /** Directory holding `meterd.db`; `:memory:` for a throw-away database. */
   dataDir: string;
@@ -60,6 +98,10 @@ export class SqliteStore implements Store {
   private readonly db: BetterSqlite3.Database;
   private readonly statements = new Map<QueryName, BetterSqlite3.Statement>();
   private readonly commits: GroupCommit;
+  private readonly checkpointer: Worker | undefined;
+  private readonly checkpointerExited: Promise<unknown> | undefined;
+  // Every catalog write goes through this store, which then forgets everything it cached.
+  private readonly catalog = new Map<string, unknown>();
 
   constructor(options: SqliteOptions) {
     if (options.dataDir === ':memory:') this.path = ':memory:';
@@ -72,10 +114,34 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
     this.migrate();
     for (const [name, q] of Object.entries(queries) as [QueryName, PreparedSql][])
       this.statements.set(name, this.db.prepare(q.sql));
     this.commits = new GroupCommit(this.db, options.onCommit);
+    if (this.path !== ':memory:') {
+      this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      this.checkpointer = new Worker(CHECKPOINTER, {
+        eval: true,
+        workerData: {
+          driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+          path: this.path,
+          idleMs: 50,
+        },
+      });
+      this.checkpointer.on('error', () => undefined); // commits still checkpoint past the bound
+      this.checkpointerExited = new Promise((resolve) => this.checkpointer!.once('exit', resolve));
+      this.checkpointer.unref();
+    }
+  }
+
+  /** A catalog lookup, from memory after the first time. */
+  private cached<T>(key: string, load: () => T): T {
+    if (this.catalog.has(key)) return this.catalog.get(key) as T;
+    const value = load();
+    if (this.catalog.size >= MAX_CACHED) this.catalog.clear();
+    this.catalog.set(key, value);
+    return value;
   }
 
   private migrate(): void {
@@ -119,24 +185,36 @@ export class SqliteStore implements Store {
   }
 
   async getAccessKey(id: string) {
-    const r = this.get<Parameters<typeof rows.toAccessKey>[0]>('getAccessKey', { id });
-    return r && rows.toAccessKey(r);
+    return this.cached(`key\0${id}`, () => {
+      const r = this.get<Parameters<typeof rows.toAccessKey>[0]>('getAccessKey', { id });
+      return r && rows.toAccessKey(r);
+    });
   }
   async getAccount(id: string) {
     const r = this.get<Parameters<typeof rows.toAccount>[0]>('getAccount', { id });
     return r && rows.toAccount(r);
   }
   async getProduct(id: string) {
-    const r = this.get<Parameters<typeof rows.toProduct>[0]>('getProduct', { id });
-    return r && rows.toProduct(r);
+    return this.cached(`product\0${id}`, () => {
+      const r = this.get<Parameters<typeof rows.toProduct>[0]>('getProduct', { id });
+      return r && rows.toProduct(r);
+    });
   }
   async getAgreement(id: string) {
-    const r = this.get<Parameters<typeof rows.toAgreement>[0]>('getAgreement', { id });
-    return r && rows.toAgreement(r);
+    return this.cached(`agreement\0${id}`, () => {
+      const r = this.get<Parameters<typeof rows.toAgreement>[0]>('getAgreement', { id });
+      return r && rows.toAgreement(r);
+    });
   }
   async findAgreements(f: AgreementFilter) {
     const [name, values] = agreementLookup(f);
-    return this.all<Parameters<typeof rows.toAgreement>[0]>(name, values).map(rows.toAgreement);
+    const load = () =>
+      this.all<Parameters<typeof rows.toAgreement>[0]>(name, values).map(rows.toAgreement);
+    // One customer's agreements (every metering call asks) are cached; listings are not.
+    if (name !== 'agreementsByIdentifier' && name !== 'agreementsByCustomer') return load();
+    return [
+      ...this.cached(`${name}\0${values.product}\0${values.identifier ?? values.customer}`, load),
+    ];
   }
   async listAccounts() {
     return this.all<Parameters<typeof rows.toAccount>[0]>('listAccounts').map(rows.toAccount);
@@ -155,12 +233,20 @@ export class SqliteStore implements Store {
 
   async applyCatalog(change: CatalogChange) {
     const steps = catalogWrites(change, Date.now());
-    this.db.transaction(() => {
-      for (const [name, values] of steps) this.run(name, values);
-    })();
+    try {
+      this.db.transaction(() => {
+        for (const [name, values] of steps) this.run(name, values);
+      })();
+    } finally {
+      this.catalog.clear();
+    }
   }
   async deleteAccessKey(id: string) {
-    return this.run('deleteAccessKey', { id }).changes > 0;
+    try {
+      return this.run('deleteAccessKey', { id }).changes > 0;
+    } finally {
+      this.catalog.clear();
+    }
   }
   async putRegistrationToken(token: Parameters<Store['putRegistrationToken']>[0]) {
     await this.commits.submit(() => this.run('putToken', rows.tokenParams(token)));
@@ -239,6 +325,9 @@ export class SqliteStore implements Store {
     this.db.prepare('select 1').get();
   }
   async close() {
+    this.checkpointer?.ref(); // wait for it even when nothing else keeps the process alive
+    this.checkpointer?.postMessage('stop');
+    await this.checkpointerExited;
     await this.commits.drain();
     if (this.db.open) this.db.close();
   }
