@@ -3,8 +3,8 @@
  * account of the caller (the seller for SaaS calls, the buyer for AMI and container calls).
  */
 
-import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.js';
+import { newTimeOrderedId } from '../catalog/identifiers.js';
 
 export const EVENT_SOURCE = 'metering-marketplace.amazonaws.com';
 
@@ -46,17 +46,28 @@ export interface CallContext {
   now: Date;
 }
 
+// Member names are few: each is converted once.
+const camelNames = new Map<string, string>();
+const camel = (name: string) => {
+  let c = camelNames.get(name);
+  if (c === undefined) {
+    c = name.charAt(0).toLowerCase() + name.slice(1);
+    if (camelNames.size < 10_000) camelNames.set(name, c);
+  }
+  return c;
+};
+
 /** Converts wire members (PascalCase, Dates) to CloudTrail's camelCase with ISO times. */
 export function toCloudTrailShape(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) return value.toISOString().replace(/\.000Z$/, 'Z');
   if (Array.isArray(value)) return value.map(toCloudTrailShape);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value))
-      if (v !== undefined) out[k.charAt(0).toLowerCase() + k.slice(1)] = toCloudTrailShape(v);
-    return out;
+  const out: Record<string, unknown> = {};
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== undefined) out[camel(k)] = toCloudTrailShape(v);
   }
-  return value;
+  return out;
 }
 
 /** Builds the event for one call; pass `error` for a rejected call. */
@@ -91,7 +102,7 @@ export function buildEvent(
     requestParameters: request === undefined ? null : toCloudTrailShape(request),
     responseElements: 'response' in outcome ? toCloudTrailShape(outcome.response) : null,
     requestID: ctx.requestId,
-    eventID: randomUUID(),
+    eventID: newTimeOrderedId(ctx.now.getTime()),
     readOnly: false,
     eventType: 'AwsApiCall',
     managementEvent: true,

@@ -4,8 +4,8 @@
  * each record gets its own status, and records repeated within the same hour deduplicate.
  */
 
-import { randomUUID } from 'node:crypto';
 import { buildEvent, type CallContext } from '../audit/event.js';
+import { newTimeOrderedId } from '../catalog/identifiers.js';
 import type { Agreement, Product } from '../catalog/types.js';
 import {
   InvalidCustomerIdentifierException,
@@ -158,8 +158,9 @@ export async function batchMeterUsage(
     const quantity = record.Quantity ?? 0;
     const hour = hourOf(record.Timestamp);
     rows.push({
-      meteringRecordId: randomUUID(),
-      dedupeKey: `saas|${product.productCode}|${agreement.customerAWSAccountId}|${record.Dimension}|${hour.getTime()}`,
+      meteringRecordId: newTimeOrderedId(ctx.now.getTime()),
+      // The hour leads so that the live keys (the last 6 hours) stay together in the index.
+      dedupeKey: `saas|${hour.getTime()}|${product.productCode}|${agreement.customerAWSAccountId}|${record.Dimension}`,
       fingerprint: String(quantity),
       operation: 'BatchMeterUsage',
       productCode: product.productCode,

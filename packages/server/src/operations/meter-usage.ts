@@ -16,6 +16,7 @@ import {
   InvalidProductCodeException,
   InvalidUsageDimensionException,
 } from '../protocol/errors.js';
+import { newTimeOrderedId } from '../catalog/identifiers.js';
 import type { MeterUsageInput, MeterUsageOutput } from '../protocol/shapes.js';
 import { markAudited, type OperationDeps } from './deps.js';
 import {
@@ -71,7 +72,7 @@ export async function meterUsage(
   // surrogates become escapes that every database's text type can hold.
   const dedupeKey = continuous
     ? `token|${principal.accountId}|${JSON.stringify(clientToken)}`
-    : `hourly|${product.productCode}|${principal.accessKeyId}|${input.UsageDimension}|${usageTime.getTime()}`;
+    : `hourly|${usageTime.getTime()}|${product.productCode}|${principal.accessKeyId}|${input.UsageDimension}`;
   // Continuous mode: the same token must carry the same parameters. Hourly: the same quantity.
   const fingerprint = continuous
     ? JSON.stringify([
@@ -86,7 +87,7 @@ export async function meterUsage(
   const answer = await deps.store.recordUsage(
     [
       {
-        meteringRecordId: randomUUID(),
+        meteringRecordId: newTimeOrderedId(ctx.now.getTime()),
         dedupeKey,
         fingerprint,
         operation: 'MeterUsage',

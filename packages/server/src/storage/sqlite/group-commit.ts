@@ -1,7 +1,11 @@
 /**
  * @module Group commit for SQLite: write jobs submitted in the same turn of the event loop run
  * in one transaction, each inside its own savepoint so that one failing job does not undo the
- * others, and all are acknowledged after the single durable commit.
+ * others, and all are acknowledged after the single durable commit. With a `sync` function the
+ * commit itself does not wait for the disk: the write-ahead log is flushed (fdatasync) in the
+ * background, one flush covering every group committed before it started, and jobs are
+ * acknowledged only once the flush that covers them is done. That is what `synchronous=FULL`
+ * guarantees, without holding the event loop during the flush.
  */
 
 import type BetterSqlite3 from 'better-sqlite3';
@@ -27,9 +31,15 @@ export class GroupCommit {
   private readonly release: BetterSqlite3.Statement;
   private readonly rollbackTo: BetterSqlite3.Statement;
 
+  /** Acknowledgements waiting for the flush in progress, and for the one after it. */
+  private syncing: Array<() => void> | undefined;
+  private waiting: Array<() => void> = [];
+  private failedSync: unknown;
+
   constructor(
     private readonly db: BetterSqlite3.Database,
     private readonly observe?: CommitObserver,
+    private readonly sync?: () => Promise<void>,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
@@ -52,7 +62,7 @@ export class GroupCommit {
 
   /** Resolves when every submitted job has been committed or rejected. */
   drain(): Promise<void> {
-    if (!this.scheduled && this.queue.length === 0) return Promise.resolve();
+    if (!this.scheduled && this.queue.length === 0 && !this.syncing) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
@@ -80,20 +90,56 @@ export class GroupCommit {
       this.next();
       return;
     }
-    this.observe?.(Number(process.hrtime.bigint() - started) / 1e9, jobs.length);
-    jobs.forEach((job, i) => {
-      const result = results[i]!;
-      if (result.ok) job.resolve(result.value);
-      else job.reject(result.error);
-    });
+    const acknowledge = (syncError?: unknown) => {
+      this.observe?.(Number(process.hrtime.bigint() - started) / 1e9, jobs.length);
+      jobs.forEach((job, i) => {
+        const result = results[i]!;
+        if (syncError !== undefined) job.reject(syncError);
+        else if (result.ok) job.resolve(result.value);
+        else job.reject(result.error);
+      });
+    };
+    if (this.sync) this.afterSync(acknowledge);
+    else acknowledge();
     this.next();
+  }
+
+  /** Runs `acknowledge` once a log flush that started after this commit has completed. */
+  private afterSync(acknowledge: (syncError?: unknown) => void): void {
+    this.waiting.push(() => acknowledge(this.failedSync));
+    if (!this.syncing) this.startSync();
+  }
+
+  private startSync(): void {
+    const batch = (this.syncing = this.waiting);
+    this.waiting = [];
+    this.failedSync = undefined;
+    this.sync!().then(
+      () => this.finishSync(batch),
+      (error: unknown) => {
+        this.failedSync = error;
+        this.finishSync(batch);
+      },
+    );
+  }
+
+  private finishSync(batch: Array<() => void>): void {
+    for (const acknowledge of batch) acknowledge();
+    this.syncing = undefined;
+    if (this.waiting.length > 0) this.startSync();
+    else this.settleIdle();
   }
 
   private next(): void {
     if (this.queue.length > 0) setImmediate(() => this.flush());
     else {
       this.scheduled = false;
-      for (const resolve of this.idle.splice(0)) resolve();
+      this.settleIdle();
     }
+  }
+
+  private settleIdle(): void {
+    if (this.scheduled || this.queue.length > 0 || this.syncing) return;
+    for (const resolve of this.idle.splice(0)) resolve();
   }
 }
