@@ -89,7 +89,8 @@ describe('slow clients', () => {
       assert.equal(slow.responses.length, 1, `one answer, then closed: ${slow.leftover}`);
       assertAwsError(slow.responses[0]!, 'RequestTimeoutException', 'slowloris');
       assert.equal(slow.responses[0]!.status, 408);
-      assert.equal(slow.end, 'closed');
+      // Closed, or reset when the client's next byte meets the closed socket: disconnected.
+      assert.ok(['closed', 'reset'].includes(slow.end), `disconnected, not ${slow.end}`);
       // --headers-timeout 1000, checked every 500 ms.
       assert.ok(slow.ms >= 900 && slow.ms < 5000, `cut after ${slow.ms} ms`);
     }

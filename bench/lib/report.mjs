@@ -1,0 +1,134 @@
+// Turns a benchmark run into its JSON record (bench/results/) and the Markdown tables of
+// bench/README.md (between the results markers), and evaluates the issue's done-when targets.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const START = '<!-- results:start -->';
+const END = '<!-- results:end -->';
+
+const fmt = (n, digits = 0) =>
+  n === null || n === undefined || Number.isNaN(n)
+    ? '–'
+    : Number(n).toLocaleString('en-US', {
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      });
+const ms = (us) => fmt(us / 1000, us < 10_000 ? 2 : 1);
+const stored = (n) =>
+  n === undefined || n === null ? '–' : n >= 1e6 ? `${fmt(n / 1e6, 2)} M` : `${fmt(n / 1e3, 0)} k`;
+
+/** The done-when targets of the issue, checked against one run. */
+export function evaluate(run) {
+  const at32 = (list) => list?.find((p) => p.connections === 32);
+  const meterd = at32(run.meterd.sweep);
+  const ceiling = at32(run.ceiling.sweep);
+  const moto = run.moto.points ? at32(run.moto.points) : undefined;
+  const growth = run.meterd.storeGrowth;
+  const small = growth[0];
+  const large = growth.at(-1);
+  const checks = [
+    {
+      target: 'meterd BatchMeterUsage requests/s ≥ 50% of the ceiling (32 connections)',
+      value: meterd && ceiling ? meterd.rps / ceiling.rps : null,
+      display: meterd && ceiling ? `${fmt((100 * meterd.rps) / ceiling.rps, 1)} %` : '–',
+      pass: meterd && ceiling ? meterd.rps >= 0.5 * ceiling.rps : null,
+    },
+    {
+      target: "meterd BatchMeterUsage requests/s ≥ 15× moto's (32 connections)",
+      value: meterd && moto ? meterd.rps / moto.rps : null,
+      display: meterd && moto ? `${fmt(meterd.rps / moto.rps, 1)}×` : 'moto not run',
+      pass: meterd && moto ? meterd.rps >= 15 * moto.rps : null,
+    },
+    {
+      target: 'meterd BatchMeterUsage p99 ≤ 25 ms at 32 connections',
+      value: meterd ? meterd.latencyUs.p99 / 1000 : null,
+      display: meterd ? `${ms(meterd.latencyUs.p99)} ms` : '–',
+      pass: meterd ? meterd.latencyUs.p99 <= 25_000 : null,
+    },
+    {
+      target: `meterd p99 at the largest store ≤ 1.5× its p99 at the smallest`,
+      value: small && large ? large.latencyUs.p99 / small.latencyUs.p99 : null,
+      display:
+        small && large
+          ? `${ms(large.latencyUs.p99)} ms at ${stored(large.storedAtStart)} vs ${ms(small.latencyUs.p99)} ms at ${stored(small.storedAtStart)} (${fmt(large.latencyUs.p99 / small.latencyUs.p99, 2)}×)`
+          : '–',
+      pass: small && large ? large.latencyUs.p99 <= 1.5 * small.latencyUs.p99 : null,
+    },
+    {
+      target: 'every acknowledged record is in the store afterwards',
+      value: run.verification?.missing ?? null,
+      display: run.verification
+        ? `${fmt(run.verification.checkedRecords)} checked, ${fmt(run.verification.missing)} missing`
+        : '–',
+      pass: run.verification ? run.verification.missing === 0 : null,
+    },
+    {
+      target: 'the whole benchmark finishes in under 10 minutes',
+      value: run.durationSeconds,
+      display: `${fmt(run.durationSeconds / 60, 1)} min`,
+      pass: run.durationSeconds < 600,
+    },
+  ];
+  return checks;
+}
+
+function row(server, operation, p) {
+  return `| ${server} | ${operation} | ${p.connections} | ${stored(p.storedAtStart)} | ${fmt(p.rps)} | ${p.recordsPerSecond ? fmt(p.recordsPerSecond) : '–'} | ${ms(p.latencyUs.p50)} | ${ms(p.latencyUs.p99)} | ${fmt(p.peakRssMiB)} | ${p.notes ?? ''} |`;
+}
+
+/** The Markdown section for bench/README.md. */
+export function markdown(run) {
+  const lines = [];
+  const m = run.machine;
+  lines.push(
+    `Run of ${run.startedAt} (${fmt(run.durationSeconds / 60, 1)} min): ${m.cpus} × ${m.cpuModel}, ${fmt(m.memoryGiB)} GiB, Node ${m.node}; load generator **${run.generator.version}**; moto ${run.moto.version ?? 'not installed'}; load average ${m.loadAverageStart.join(' / ')} at start, ${m.loadAverageEnd.join(' / ')} at the end. JSON: \`${run.resultsFile}\`.`,
+    ...(run.generator.name === 'wrk'
+      ? []
+      : [
+          '',
+          '**Note:** wrk was not installed: the Node generator (`lib/node-load.mjs`, raw keep-alive sockets) drove these runs. It shares the CPUs with the server under test, so on a small machine the ceiling rows may measure the generator rather than the ceiling.',
+        ]),
+    '',
+    '| server | operation | connections | stored records at start | requests/s | records/s | p50 ms | p99 ms | peak RSS MiB | notes |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  );
+  for (const p of run.meterd.storeGrowth)
+    lines.push(row('meterd', 'BatchMeterUsage (store growth)', p));
+  for (const p of run.meterd.sweep) lines.push(row('meterd', 'BatchMeterUsage', p));
+  if (run.meterd.meterUsage) lines.push(row('meterd', 'MeterUsage', run.meterd.meterUsage));
+  if (run.meterd.resolveCustomer)
+    lines.push(row('meterd', 'ResolveCustomer', run.meterd.resolveCustomer));
+  for (const p of run.ceiling.sweep)
+    lines.push(row('ceiling (node:http)', 'same BatchMeterUsage bodies', p));
+  if (run.moto.points)
+    for (const p of run.moto.points) lines.push(row('moto_server', 'BatchMeterUsage', p));
+  else
+    lines.push(
+      `| moto_server | BatchMeterUsage | – | – | – | – | – | – | – | skipped: ${run.moto.skipped} |`,
+    );
+  lines.push(
+    '',
+    '| ratio (32 connections, BatchMeterUsage requests/s) | value |',
+    '| --- | ---: |',
+  );
+  lines.push(
+    `| meterd / ceiling | ${run.ratios.meterdOverCeiling === null ? '–' : `${fmt(100 * run.ratios.meterdOverCeiling, 1)} %`} |`,
+  );
+  lines.push(
+    `| meterd / moto | ${run.ratios.meterdOverMoto === null ? '–' : `${fmt(run.ratios.meterdOverMoto, 1)}×`} |`,
+  );
+  lines.push('', '| done-when target | this run | holds |', '| --- | --- | :---: |');
+  for (const c of run.checks)
+    lines.push(
+      `| ${c.target} | ${c.display} | ${c.pass === null ? '–' : c.pass ? 'yes' : '**no**'} |`,
+    );
+  return lines.join('\n');
+}
+
+/** Replaces the results section of bench/README.md. */
+export function updateReadme(file, section) {
+  const text = readFileSync(file, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`${file} lacks the ${START} … ${END} markers`);
+  writeFileSync(file, `${text.slice(0, a + START.length)}\n\n${section}\n\n${text.slice(b)}`);
+}

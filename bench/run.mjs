@@ -1,0 +1,453 @@
+// `npm run bench`: meterd (embedded SQLite, durable defaults, SigV4 on) against the ceiling of
+// Node HTTP on this machine and moto_server, driven by wrk (or a Node generator) from another
+// process; writes bench/results/<time>.json and the tables of bench/README.md. See README.md.
+//   node bench/run.mjs [--quick] [--no-moto] [--no-readme] [--generator node]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { detectGenerator, runLoad, writePool } from './lib/load.mjs';
+import { closeStore, countUsage, openStore, prefillTo } from './lib/prefill.mjs';
+import { evaluate, markdown, updateReadme } from './lib/report.mjs';
+import {
+  METERD_CLI,
+  ROOT,
+  detectMoto,
+  freePort,
+  killAll,
+  rssMiB,
+  startCeiling,
+  startMeterd,
+  startMoto,
+} from './lib/servers.mjs';
+import { crossCheck, rawRequest, signCall } from './lib/sign.mjs';
+import { verifyAcknowledged } from './lib/verify.mjs';
+import {
+  AMI_CAPACITY,
+  CUSTOMERS,
+  PRODUCTS,
+  RECORDS_PER_REQUEST,
+  SAAS_CAPACITY,
+  SELLER,
+  amiRequest,
+  catalogDocument,
+  customerAccount,
+  productCode,
+  saasRequest,
+  windowHours,
+} from './lib/workload.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'no-moto': { type: 'boolean', default: false },
+    'no-readme': { type: 'boolean', default: false },
+    generator: { type: 'string' },
+  },
+});
+
+// How long each measurement runs, and the store sizes of the store-growth points.
+const Q = args.quick;
+const CONFIG = {
+  sweep: [1, 2, 4, 8, 16, 32, 64, 128],
+  headlineConnections: 32,
+  sweepSeconds: Q ? 2 : 5,
+  ceilingSeconds: Q ? 2 : 4,
+  motoSeconds: Q ? 2 : 6,
+  growthSeconds: Q ? 3 : 8,
+  warmupSeconds: Q ? 1 : 2,
+  operationSeconds: Q ? 2 : 5,
+  storeSizes: Q ? [1e4, 1e5] : [1e5, 1e6, 1e7],
+  registrationTokens: 200,
+};
+
+const log = (...m) =>
+  console.log(`[bench ${((Date.now() - T0) / 1000).toFixed(0).padStart(3)}s]`, ...m);
+const T0 = Date.now();
+const loadAverage = () => os.loadavg().map((n) => Number(n.toFixed(2)));
+const work = mkdtempSync(join(os.tmpdir(), 'meterd-bench-'));
+const cleanup = () => {
+  killAll();
+  rmSync(work, { recursive: true, force: true });
+};
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.once(signal, () => {
+    cleanup();
+    process.exit(130);
+  });
+
+// ---- preparation ---------------------------------------------------------------------------
+
+if (!existsSync(METERD_CLI)) {
+  log('building meterd (packages/server/dist is missing)');
+  const built = spawnSync('npx', ['tsc', '-b', 'packages/server'], { cwd: ROOT, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('could not build packages/server');
+}
+const generator = args.generator === 'node' ? detectGenerator({ wrk: false }) : detectGenerator();
+const moto = args['no-moto'] ? null : detectMoto();
+log(`load generator: ${generator.version}`);
+if (generator.name !== 'wrk')
+  log(
+    'NOTE: wrk is not installed (apt-get install wrk): using the Node generator (bench/lib/node-load.mjs), which shares the CPUs with the servers; on 2 cores it can cap the ceiling rows.',
+  );
+log(
+  moto
+    ? `moto ${moto.version}`
+    : 'NOTE: moto is not installed (pip install "moto[server]"); skipping it.',
+);
+
+const hours = windowHours();
+const catalogFile = join(work, 'catalog.json');
+writeFileSync(catalogFile, JSON.stringify(catalogDocument()));
+await crossCheck({
+  host: '127.0.0.1:1',
+  operation: 'BatchMeterUsage',
+  body: saasRequest(0, hours),
+  key: SELLER,
+  signingDate: new Date(),
+});
+
+/** Writes a pool of `count` signed calls made by `make(i)` for a server on `port`. */
+function pool(name, port, count, make) {
+  const signingDate = new Date();
+  const host = `127.0.0.1:${port}`;
+  const requests = [];
+  for (let i = 0; i < count; i++) {
+    const { operation, body, key } = make(i);
+    requests.push(rawRequest(signCall({ host, operation, body, key, signingDate })));
+  }
+  const file = join(work, `${name}.pool`);
+  writePool(file, requests);
+  return file;
+}
+
+/** Runs one measurement; samples the server's resident memory while it runs. */
+async function measure({ server, poolFile, mode, connections, seconds, tag, records = 0 }) {
+  let peak = 0;
+  const sample = () => {
+    const rss = rssMiB(server.pid, 'VmRSS');
+    if (rss !== null && rss > peak) peak = rss;
+  };
+  const timer = setInterval(sample, 200);
+  const r = await runLoad({
+    generator,
+    port: server.port,
+    pool: poolFile,
+    mode,
+    connections,
+    seconds,
+    workDir: work,
+    tag,
+  });
+  clearInterval(timer);
+  sample();
+  // Both generators hold each connection's first request until all are open (see pool.lua).
+  const seconds_ = (r.durationUs - (r.holdUs ?? 0)) / 1e6;
+  const ok = mode === 'plain' ? r.requests - r.errors.status : (r.statuses['200'] ?? 0) - r.partial;
+  return {
+    connections,
+    seconds: Number(seconds_.toFixed(2)),
+    requests: r.requests,
+    ok,
+    rps: Math.round(r.requests / seconds_),
+    recordsPerSecond: records ? Math.round((ok * records) / seconds_) : undefined,
+    latencyUs: r.latencyUs,
+    statuses: r.statuses,
+    errors: r.errors,
+    partial: r.partial,
+    poolSize: r.poolSize,
+    wrapped: r.sent > r.poolSize,
+    peakRssMiB: peak,
+    peakRssMiBSinceStart: server.peakRssMiB(),
+    sampleError: r.sample || undefined,
+    acked: r.acked,
+    notes: [
+      r.requests !== ok ? `${r.requests - ok} not all-Success` : '',
+      mode === 'bmu' && r.sent > r.poolSize
+        ? `pool of ${r.poolSize} wrapped: some records deduplicated`
+        : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
+  };
+}
+
+const strip = ({ acked: _, ...p }) => p;
+
+// ---- the ceiling and moto ------------------------------------------------------------------
+
+const run = {
+  startedAt: new Date(T0).toISOString(),
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    loadAverageStart: loadAverage(),
+  },
+  generator,
+  config: { ...CONFIG, recordsPerRequest: RECORDS_PER_REQUEST, saasCapacity: SAAS_CAPACITY },
+  ceiling: { sweep: [] },
+  moto: {},
+  meterd: { storeGrowth: [], sweep: [] },
+};
+
+{
+  const port = await freePort();
+  const server = await startCeiling({ port });
+  const file = pool('ceiling', port, Q ? 5_000 : 20_000, (i) => ({
+    operation: 'BatchMeterUsage',
+    body: saasRequest(i, hours),
+    key: SELLER,
+  }));
+  for (const connections of CONFIG.sweep) {
+    const p = await measure({
+      server,
+      poolFile: file,
+      mode: 'plain',
+      connections,
+      seconds: CONFIG.ceilingSeconds,
+      tag: `ceiling-${connections}`,
+      records: RECORDS_PER_REQUEST,
+    });
+    run.ceiling.sweep.push(strip(p));
+    log(
+      `ceiling ${connections} connections: ${p.rps} requests/s, p99 ${(p.latencyUs.p99 / 1000).toFixed(1)} ms`,
+    );
+  }
+  run.ceiling.peakRssMiB = await server.stop();
+}
+
+if (moto) {
+  const port = await freePort();
+  const server = await startMoto({ port, moto });
+  const file = pool('moto', port, 5_000, (i) => ({
+    operation: 'BatchMeterUsage',
+    body: saasRequest(i, hours),
+    key: SELLER,
+  }));
+  run.moto = { version: moto.version, points: [] };
+  for (const connections of [CONFIG.headlineConnections]) {
+    const p = await measure({
+      server,
+      poolFile: file,
+      mode: 'plain',
+      connections,
+      seconds: CONFIG.motoSeconds,
+      tag: `moto-${connections}`,
+      records: RECORDS_PER_REQUEST,
+    });
+    p.notes = [
+      p.notes,
+      'moto answers every record CustomerNotSubscribed and stores nothing durably',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    run.moto.points.push(strip(p));
+    log(
+      `moto ${connections} connections: ${p.rps} requests/s, p99 ${(p.latencyUs.p99 / 1000).toFixed(1)} ms`,
+    );
+  }
+  run.moto.peakRssMiB = await server.stop();
+} else {
+  run.moto = { skipped: args['no-moto'] ? '--no-moto' : 'moto is not installed' };
+}
+
+// ---- meterd --------------------------------------------------------------------------------
+
+const dataDir = join(work, 'meterd-data');
+const adminToken = 'bench-admin-token';
+const saasAcks = [];
+const meterUsageIds = [];
+let nextRequest = 0; // BatchMeterUsage request numbers, never reused while capacity lasts
+let expectedRps = 2_000;
+let stored = 0; // usage records in the store: counted after each prefill, then acknowledged ones added
+
+async function meterd() {
+  const port = await freePort();
+  const t = Date.now();
+  const server = await startMeterd({ port, dataDir, catalog: catalogFile, adminToken });
+  log(
+    `meterd started in ${((Date.now() - t) / 1000).toFixed(1)} s (catalog of ${PRODUCTS * CUSTOMERS} SaaS agreements)`,
+  );
+  return server;
+}
+
+async function batchMeterUsage(server, connections, seconds, tag) {
+  const storedAtStart = stored;
+  const count = Math.ceil(expectedRps * 1.5 * seconds) + 2_000;
+  const first = nextRequest;
+  nextRequest += count;
+  const file = pool(tag, server.port, count, (i) => ({
+    operation: 'BatchMeterUsage',
+    body: saasRequest(first + i, hours),
+    key: SELLER,
+  }));
+  const p = await measure({
+    server,
+    poolFile: file,
+    mode: 'bmu',
+    connections,
+    seconds,
+    tag,
+    records: RECORDS_PER_REQUEST,
+  });
+  saasAcks.push(...p.acked);
+  stored += p.acked.length * RECORDS_PER_REQUEST;
+  if (p.rps > expectedRps) expectedRps = p.rps;
+  return { ...strip(p), storedAtStart };
+}
+
+function storeSize() {
+  const db = openStore(dataDir);
+  try {
+    return countUsage(db);
+  } finally {
+    closeStore(db);
+  }
+}
+
+// Creates the database and applies the catalog once, so that the prefill finds the schema.
+await (await meterd()).stop();
+
+let server;
+for (const [i, size] of CONFIG.storeSizes.entries()) {
+  const db = openStore(dataDir);
+  const filled = prefillTo(db, size);
+  closeStore(db);
+  stored = filled.rows;
+  log(
+    `store: ${filled.rows.toLocaleString('en-US')} usage records (prefill ${filled.seconds.toFixed(1)} s)`,
+  );
+  server = await meterd();
+  await batchMeterUsage(server, CONFIG.headlineConnections, CONFIG.warmupSeconds, `warmup-${i}`);
+  const p = await batchMeterUsage(
+    server,
+    CONFIG.headlineConnections,
+    CONFIG.growthSeconds,
+    `growth-${i}`,
+  );
+  run.meterd.storeGrowth.push(p);
+  log(
+    `meterd @${p.storedAtStart.toLocaleString('en-US')} stored: ${p.rps} requests/s, p99 ${(p.latencyUs.p99 / 1000).toFixed(1)} ms`,
+  );
+
+  if (i === Math.min(1, CONFIG.storeSizes.length - 1)) {
+    // The connection sweep and the other operations run on this mid-sized store.
+    for (const connections of CONFIG.sweep) {
+      const q = await batchMeterUsage(
+        server,
+        connections,
+        CONFIG.sweepSeconds,
+        `sweep-${connections}`,
+      );
+      run.meterd.sweep.push(q);
+      log(
+        `meterd ${connections} connections: ${q.rps} requests/s, p99 ${(q.latencyUs.p99 / 1000).toFixed(1)} ms${q.notes ? ` (${q.notes})` : ''}`,
+      );
+    }
+    run.meterd.meterUsage = await meterUsagePoint(server);
+    run.meterd.resolveCustomer = await resolveCustomerPoint(server);
+  }
+  run.meterd.peakRssMiB = Math.max(run.meterd.peakRssMiB ?? 0, (await server.stop()) ?? 0);
+}
+
+async function meterUsagePoint(server) {
+  const seconds = CONFIG.operationSeconds;
+  const count = Math.min(AMI_CAPACITY, Math.ceil(expectedRps * 4 * seconds) + 2_000);
+  const file = pool('meter-usage', server.port, count, (j) => ({
+    operation: 'MeterUsage',
+    ...amiRequest(j, hours),
+  }));
+  const p = await measure({
+    server,
+    poolFile: file,
+    mode: 'mu',
+    connections: CONFIG.headlineConnections,
+    seconds,
+    tag: 'meter-usage',
+    records: 1,
+  });
+  meterUsageIds.push(...p.acked);
+  stored += p.acked.length;
+  log(`meterd MeterUsage: ${p.rps} requests/s, p99 ${(p.latencyUs.p99 / 1000).toFixed(1)} ms`);
+  return { ...strip(p), storedAtStart: stored - p.acked.length };
+}
+
+async function resolveCustomerPoint(server) {
+  const tokens = [];
+  for (let i = 0; i < CONFIG.registrationTokens; i++) {
+    const res = await fetch(`http://127.0.0.1:${server.port}/admin/v1/registration-tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        productCode: productCode(i % PRODUCTS),
+        customerAWSAccountId: customerAccount(i % PRODUCTS, i),
+      }),
+    });
+    if (res.status !== 201)
+      throw new Error(`minting a registration token: ${res.status} ${await res.text()}`);
+    tokens.push((await res.json()).registrationToken);
+  }
+  const file = pool('resolve-customer', server.port, 20_000, (i) => ({
+    operation: 'ResolveCustomer',
+    body: JSON.stringify({ RegistrationToken: tokens[i % tokens.length] }),
+    key: SELLER,
+  }));
+  const p = await measure({
+    server,
+    poolFile: file,
+    mode: 'plain',
+    connections: CONFIG.headlineConnections,
+    seconds: CONFIG.operationSeconds,
+    tag: 'resolve-customer',
+  });
+  log(`meterd ResolveCustomer: ${p.rps} requests/s, p99 ${(p.latencyUs.p99 / 1000).toFixed(1)} ms`);
+  return { ...strip(p), storedAtStart: stored };
+}
+
+// ---- verification and results --------------------------------------------------------------
+
+log(
+  `verifying ${saasAcks.length.toLocaleString('en-US')} acknowledged BatchMeterUsage calls and ${meterUsageIds.length.toLocaleString('en-US')} MeterUsage records`,
+);
+run.verification = verifyAcknowledged(dataDir, { saasAcks, meterUsageIds, hours });
+run.verification.storedRecordsAtEnd = storeSize();
+log(
+  `verification: ${run.verification.checkedRecords} records checked, ${run.verification.missing} missing (${run.verification.seconds.toFixed(1)} s)`,
+);
+
+const at32 = (list) => list?.find((p) => p.connections === CONFIG.headlineConnections);
+run.ratios = {
+  meterdOverCeiling:
+    at32(run.meterd.sweep) && at32(run.ceiling.sweep)
+      ? at32(run.meterd.sweep).rps / at32(run.ceiling.sweep).rps
+      : null,
+  meterdOverMoto:
+    at32(run.meterd.sweep) && at32(run.moto.points)
+      ? at32(run.meterd.sweep).rps / at32(run.moto.points).rps
+      : null,
+};
+run.machine.loadAverageEnd = loadAverage();
+run.durationSeconds = Math.round((Date.now() - T0) / 1000);
+run.checks = evaluate(run);
+
+// A --quick run is a smoke test: its JSON goes to the temporary directory, removed at the end.
+const resultsDir = Q ? work : join(ROOT, 'bench', 'results');
+mkdirSync(resultsDir, { recursive: true });
+const resultsFile = join(resultsDir, `${run.startedAt.replace(/[:.]/g, '-')}.json`);
+run.resultsFile = Q ? '(not kept: --quick)' : relative(ROOT, resultsFile);
+writeFileSync(resultsFile, `${JSON.stringify(run, null, 2)}\n`);
+const section = markdown(run);
+if (!args['no-readme'] && !Q) {
+  const readme = join(ROOT, 'bench', 'README.md');
+  updateReadme(readme, section);
+  const prettier = join(ROOT, 'node_modules', '.bin', 'prettier');
+  if (existsSync(prettier)) spawnSync(prettier, ['--write', readme], { stdio: 'ignore' });
+}
+console.log(`\n${section}\n`);
+log(`results: ${run.resultsFile}${!args['no-readme'] && !Q ? ' and bench/README.md' : ''}`);
+cleanup();
+const failed = run.verification.missing > 0;
+process.exit(failed ? 1 : 0);
