@@ -113,24 +113,34 @@ function checkRecord(
   }
 }
 
-async function agreementFor(
-  deps: OperationDeps,
-  product: Product,
-  record: UsageRecord,
-  licence: Agreement | undefined,
-): Promise<Agreement | undefined> {
-  if (licence) return licence;
-  const found =
-    record.CustomerIdentifier !== undefined
-      ? await deps.store.findAgreements({
-          productCode: product.productCode,
-          customerIdentifier: record.CustomerIdentifier,
-        })
-      : await deps.store.findAgreements({
-          productCode: product.productCode,
-          customerAWSAccountId: record.CustomerAWSAccountId!,
-        });
-  return pickAgreement(found);
+/** Every customer's agreements with the product, in one store lookup for the whole call. */
+async function agreementsOf(deps: OperationDeps, product: Product, records: UsageRecord[]) {
+  const accounts = new Set<string>();
+  const identifiers = new Set<string>();
+  for (const r of records)
+    if (r.LicenseArn === undefined) {
+      if (r.CustomerIdentifier !== undefined) identifiers.add(r.CustomerIdentifier);
+      else if (r.CustomerAWSAccountId !== undefined) accounts.add(r.CustomerAWSAccountId);
+    }
+  const found = await deps.store.findCustomerAgreements(product.productCode, {
+    accounts: [...accounts],
+    identifiers: [...identifiers],
+  });
+  const byAccount = new Map<string, Agreement[]>();
+  const byIdentifier = new Map<string, Agreement[]>();
+  for (const a of found) {
+    if (!byAccount.has(a.customerAWSAccountId)) byAccount.set(a.customerAWSAccountId, []);
+    byAccount.get(a.customerAWSAccountId)!.push(a);
+    if (!byIdentifier.has(a.customerIdentifier)) byIdentifier.set(a.customerIdentifier, []);
+    byIdentifier.get(a.customerIdentifier)!.push(a);
+  }
+  return (record: UsageRecord, licence: Agreement | undefined): Agreement | undefined =>
+    licence ??
+    pickAgreement(
+      (record.CustomerIdentifier !== undefined
+        ? byIdentifier.get(record.CustomerIdentifier)
+        : byAccount.get(record.CustomerAWSAccountId!)) ?? [],
+    );
 }
 
 export async function batchMeterUsage(
@@ -147,10 +157,11 @@ export async function batchMeterUsage(
     );
 
   // Entitled records become rows; the others are answered CustomerNotSubscribed.
+  const agreementFor = product && (await agreementsOf(deps, product, records));
   const rows: Array<UsageRecordRow | undefined> = [];
   for (const record of records) {
     const licence = record.LicenseArn ? licences.get(record.LicenseArn) : undefined;
-    const agreement = product && (await agreementFor(deps, product, record, licence));
+    const agreement = agreementFor?.(record, licence);
     if (!product || !agreement || !entitles(agreement, record.Timestamp, ctx.now)) {
       rows.push(undefined);
       continue;

@@ -27,3 +27,23 @@ export function usageQuery(db: Kysely<Database>, f: UsageFilter) {
   if (f.after) q = q.where('metering_record_id', '>', f.after);
   return q.orderBy('metering_record_id').limit(f.limit);
 }
+
+/** The agreements of a product with any of these customers (by account id or identifier). */
+export function customerAgreementsQuery(
+  db: Kysely<Database>,
+  productCode: string,
+  accounts: string[],
+  identifiers: string[],
+) {
+  return db
+    .selectFrom('agreements')
+    .selectAll()
+    .where('product_code', '=', productCode)
+    .where((eb) =>
+      eb.or([
+        ...(accounts.length > 0 ? [eb('customer_aws_account_id', 'in', accounts)] : []),
+        ...(identifiers.length > 0 ? [eb('customer_identifier', 'in', identifiers)] : []),
+      ]),
+    )
+    .orderBy('started_at');
+}

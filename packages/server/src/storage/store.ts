@@ -92,6 +92,11 @@ export interface Store {
   getProduct(productCode: string): Promise<Product | undefined>;
   getAgreement(licenseArn: string): Promise<Agreement | undefined>;
   findAgreements(filter: AgreementFilter): Promise<Agreement[]>;
+  /** A product's agreements with any of these customers, in one lookup (a metering call's). */
+  findCustomerAgreements(
+    productCode: string,
+    customers: { accounts: string[]; identifiers: string[] },
+  ): Promise<Agreement[]>;
   listAccounts(): Promise<Account[]>;
   listAccessKeys(accountId?: string): Promise<AccessKey[]>;
   listProducts(): Promise<Product[]>;

@@ -16,7 +16,7 @@ import {
 import pg from 'pg';
 import type { AuditEvent } from '../../audit/event.js';
 import type { SigningKey } from '../../catalog/types.js';
-import { eventsQuery, usageQuery } from '../filters.js';
+import { customerAgreementsQuery, eventsQuery, usageQuery } from '../filters.js';
 import { migrations } from '../migrations.js';
 import { agreementLookup, catalogWrites } from '../plans.js';
 import { bind } from '../prepared.js';
@@ -153,6 +153,19 @@ export class PostgresStore implements Store {
   async findAgreements(f: AgreementFilter) {
     const [name, values] = agreementLookup(f);
     return (await this.all<R<typeof rows.toAgreement>>(name, values)).map(rows.toAgreement);
+  }
+  async findCustomerAgreements(
+    productCode: string,
+    customers: { accounts: string[]; identifiers: string[] },
+  ) {
+    if (customers.accounts.length === 0 && customers.identifiers.length === 0) return [];
+    const query = customerAgreementsQuery(
+      postgresCompiler,
+      productCode,
+      customers.accounts,
+      customers.identifiers,
+    );
+    return (await this.allOf<R<typeof rows.toAgreement>>(query)).map(rows.toAgreement);
   }
   async listAccounts() {
     return (await this.all<R<typeof rows.toAccount>>('listAccounts')).map(rows.toAccount);

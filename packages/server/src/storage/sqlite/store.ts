@@ -233,6 +233,21 @@ export class SqliteStore implements Store {
       ...this.cached(`${name}\0${values.product}\0${values.identifier ?? values.customer}`, load),
     ];
   }
+  async findCustomerAgreements(
+    productCode: string,
+    customers: { accounts: string[]; identifiers: string[] },
+  ) {
+    // Each customer's agreements come from the catalog cache.
+    const found = await Promise.all([
+      ...customers.accounts.map((a) =>
+        this.findAgreements({ productCode, customerAWSAccountId: a }),
+      ),
+      ...customers.identifiers.map((i) =>
+        this.findAgreements({ productCode, customerIdentifier: i }),
+      ),
+    ]);
+    return found.flat();
+  }
   async listAccounts() {
     return this.all<Parameters<typeof rows.toAccount>[0]>('listAccounts').map(rows.toAccount);
   }
