@@ -1,13 +1,16 @@
 // `npm run bench`: meterd (embedded SQLite, durable defaults, SigV4 on) against the ceiling of
 // Node HTTP on this machine and moto_server, driven by wrk (or a Node generator) from another
-// process; writes bench/results/<time>.json and the tables of bench/README.md. See README.md.
-//   node bench/run.mjs [--quick] [--no-moto] [--no-readme] [--generator node]
+// process; then meterd on PostgreSQL (one and two instances on one fresh database) when a server
+// answers; writes bench/results/<time>.json and the tables of bench/README.md. See README.md.
+//   node bench/run.mjs [--quick] [--no-moto] [--no-postgres] [--postgres-url URL] [--no-readme]
+//                      [--generator node]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { detectGenerator, runLoad, writePool } from './lib/load.mjs';
+import { createDatabase, detectPostgres, verifyPostgres } from './lib/postgres.mjs';
 import { closeStore, countUsage, openStore, prefillTo } from './lib/prefill.mjs';
 import { evaluate, markdown, updateReadme } from './lib/report.mjs';
 import {
@@ -42,6 +45,13 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     'no-moto': { type: 'boolean', default: false },
+    'no-postgres': { type: 'boolean', default: false },
+    // A server and a user allowed to create databases: each run creates its own and drops it.
+    'postgres-url': {
+      type: 'string',
+      default:
+        process.env.METERD_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    },
     'no-readme': { type: 'boolean', default: false },
     generator: { type: 'string' },
   },
@@ -95,6 +105,17 @@ log(
   moto
     ? `moto ${moto.version}`
     : 'NOTE: moto is not installed (pip install "moto[server]"); skipping it.',
+);
+const postgresUrl = args['postgres-url'];
+const postgresProbe = args['no-postgres'] ? null : await detectPostgres(postgresUrl);
+const postgres = postgresProbe?.version ? postgresProbe : null;
+const postgresShown = postgresUrl.replace(/\/\/[^@/]*@/, '//…@');
+log(
+  postgres
+    ? `PostgreSQL ${postgres.version} at ${postgresShown}`
+    : args['no-postgres']
+      ? 'NOTE: --no-postgres: skipping the PostgreSQL rows.'
+      : `NOTE: no PostgreSQL server answers at ${postgresShown} (${postgresProbe.error}); skipping the PostgreSQL rows (--postgres-url or METERD_BENCH_POSTGRES_URL to point elsewhere).`,
 );
 
 const hours = windowHours();
@@ -191,6 +212,13 @@ const run = {
   ceiling: { sweep: [] },
   moto: {},
   meterd: { storeGrowth: [], sweep: [] },
+  postgres: postgres
+    ? { version: postgres.version }
+    : {
+        skipped: args['no-postgres']
+          ? '--no-postgres'
+          : `no PostgreSQL server answers at ${postgresShown}`,
+      },
 };
 
 {
@@ -407,6 +435,129 @@ async function resolveCustomerPoint(server) {
   return { ...strip(p), storedAtStart: stored };
 }
 
+// ---- meterd on PostgreSQL ------------------------------------------------------------------
+// Two instances on one fresh database, both started (together) with the same catalog. (a) 32
+// connections to the first while the second idles; (b) 16 connections to each from two wrk
+// processes started together. Each measurement gets its own slice of request numbers (a
+// counter of its own, from 0: the database holds only these runs' records), so nothing
+// deduplicates, within an instance or between the two.
+
+async function postgresRuns() {
+  const db = await createDatabase(postgresUrl);
+  const acks = [];
+  let next = 0;
+  let storedPg = 0;
+  const slice = (server, seconds, tag) => {
+    const count = Math.ceil(expectedRps * 1.5 * seconds) + 2_000;
+    const first = next;
+    next += count;
+    return pool(tag, server.port, count, (i) => ({
+      operation: 'BatchMeterUsage',
+      body: saasRequest(first + i, hours),
+      key: SELLER,
+    }));
+  };
+  const bmu = async (server, connections, seconds, tag) => {
+    const p = await measure({
+      server,
+      poolFile: slice(server, seconds, tag),
+      mode: 'bmu',
+      connections,
+      seconds,
+      tag,
+      records: RECORDS_PER_REQUEST,
+    });
+    acks.push(...p.acked);
+    return p;
+  };
+  /** Both instances at once, `connections` each; requests/s summed, latency the worse one's. */
+  const both = async (servers, connections, seconds, tag) => {
+    const storedAtStart = storedPg;
+    const ps = await Promise.all(
+      servers.map((server, k) => bmu(server, connections, seconds, `${tag}-${k}`)),
+    );
+    const sum = (f) => ps.reduce((n, p) => n + (f(p) ?? 0), 0);
+    storedPg += sum((p) => p.acked.length) * RECORDS_PER_REQUEST;
+    const latency = (k) => Math.max(...ps.map((p) => p.latencyUs[k]));
+    const shown = ps
+      .map(
+        (p, k) =>
+          `${String.fromCharCode(65 + k)} ${p.rps} requests/s, p50 ${(p.latencyUs.p50 / 1000).toFixed(1)} / p99 ${(p.latencyUs.p99 / 1000).toFixed(1)} ms`,
+      )
+      .join('; ');
+    return {
+      connections: connections * servers.length,
+      seconds: Math.max(...ps.map((p) => p.seconds)),
+      requests: sum((p) => p.requests),
+      ok: sum((p) => p.ok),
+      rps: sum((p) => p.rps),
+      recordsPerSecond: sum((p) => p.recordsPerSecond),
+      latencyUs: { p50: latency('p50'), p99: latency('p99') },
+      peakRssMiB: Math.max(...ps.map((p) => p.peakRssMiB)),
+      storedAtStart,
+      instances: ps.map(strip),
+      notes: [
+        `${servers.length} instances × ${connections} connections, one wrk each, started together: requests/s summed, p50/p99 the worse instance's (${shown})`,
+        ...ps.map((p) => p.notes),
+      ]
+        .filter(Boolean)
+        .join('; '),
+    };
+  };
+  let servers = [];
+  try {
+    const t = Date.now();
+    servers = await Promise.all(
+      [0, 1].map(async () =>
+        startMeterd({
+          port: await freePort(),
+          dataDir: join(work, 'postgres-unused'),
+          catalog: catalogFile,
+          adminToken,
+          databaseUrl: db.url,
+        }),
+      ),
+    );
+    run.postgres.startSeconds = Number(((Date.now() - t) / 1000).toFixed(1));
+    log(
+      `meterd ×2 on PostgreSQL (database ${db.name}) started together in ${run.postgres.startSeconds} s`,
+    );
+    const seconds = CONFIG.sweepSeconds;
+    const c = CONFIG.headlineConnections;
+    const w = await bmu(servers[0], c, CONFIG.warmupSeconds, 'pg1-warmup');
+    storedPg += w.acked.length * RECORDS_PER_REQUEST;
+    const one = await bmu(servers[0], c, seconds, 'pg1');
+    run.postgres.oneInstance = { ...strip(one), storedAtStart: storedPg };
+    storedPg += one.acked.length * RECORDS_PER_REQUEST;
+    run.postgres.oneInstance.notes = [
+      'the second instance is up and idle',
+      run.postgres.oneInstance.notes,
+    ]
+      .filter(Boolean)
+      .join('; ');
+    log(
+      `meterd on PostgreSQL, 1 instance, ${c} connections: ${one.rps} requests/s, p99 ${(one.latencyUs.p99 / 1000).toFixed(1)} ms`,
+    );
+    await both(servers, c / 2, CONFIG.warmupSeconds, 'pg2-warmup');
+    run.postgres.twoInstances = await both(servers, c / 2, seconds, 'pg2');
+    log(
+      `meterd on PostgreSQL, 2 instances × ${c / 2} connections: ${run.postgres.twoInstances.rps} requests/s (${run.postgres.twoInstances.instances.map((p) => p.rps).join(' + ')}), worse p99 ${(run.postgres.twoInstances.latencyUs.p99 / 1000).toFixed(1)} ms`,
+    );
+    for (const s of servers)
+      run.postgres.peakRssMiB = Math.max(run.postgres.peakRssMiB ?? 0, (await s.stop()) ?? 0);
+    servers = [];
+    run.postgres.verification = await verifyPostgres(db.url, { saasAcks: acks, hours });
+    log(
+      `PostgreSQL verification: ${run.postgres.verification.checkedRecords} records checked, ${run.postgres.verification.missing} missing (${run.postgres.verification.seconds.toFixed(1)} s)`,
+    );
+  } finally {
+    for (const s of servers) await s.stop();
+    await db.drop();
+  }
+}
+
+if (postgres) await postgresRuns();
+
 // ---- verification and results --------------------------------------------------------------
 
 log(
@@ -427,6 +578,14 @@ run.ratios = {
   meterdOverMoto:
     at32(run.meterd.sweep) && at32(run.moto.points)
       ? at32(run.meterd.sweep).rps / at32(run.moto.points).rps
+      : null,
+  postgresOneOverSqlite:
+    run.postgres.oneInstance && at32(run.meterd.sweep)
+      ? run.postgres.oneInstance.rps / at32(run.meterd.sweep).rps
+      : null,
+  postgresTwoOverSqlite:
+    run.postgres.twoInstances && at32(run.meterd.sweep)
+      ? run.postgres.twoInstances.rps / at32(run.meterd.sweep).rps
       : null,
 };
 run.machine.loadAverageEnd = loadAverage();
@@ -449,5 +608,5 @@ if (!args['no-readme'] && !Q) {
 console.log(`\n${section}\n`);
 log(`results: ${run.resultsFile}${!args['no-readme'] && !Q ? ' and bench/README.md' : ''}`);
 cleanup();
-const failed = run.verification.missing > 0;
+const failed = run.verification.missing > 0 || (run.postgres.verification?.missing ?? 0) > 0;
 process.exit(failed ? 1 : 0);

@@ -25,6 +25,7 @@ export function evaluate(run) {
   const growth = run.meterd.storeGrowth;
   const small = growth[0];
   const large = growth.at(-1);
+  const pgCheck = run.postgres?.verification;
   const checks = [
     {
       target: 'meterd BatchMeterUsage requests/s ≥ 50% of the ceiling (32 connections)',
@@ -55,11 +56,17 @@ export function evaluate(run) {
     },
     {
       target: 'every acknowledged record is in the store afterwards',
-      value: run.verification?.missing ?? null,
+      value: run.verification ? run.verification.missing + (pgCheck?.missing ?? 0) : null,
       display: run.verification
-        ? `${fmt(run.verification.checkedRecords)} checked, ${fmt(run.verification.missing)} missing`
+        ? `${fmt(run.verification.checkedRecords)} checked, ${fmt(run.verification.missing)} missing${
+            pgCheck
+              ? ` (SQLite); ${fmt(pgCheck.checkedRecords)} checked, ${fmt(pgCheck.missing)} missing (PostgreSQL)`
+              : ''
+          }`
         : '–',
-      pass: run.verification ? run.verification.missing === 0 : null,
+      pass: run.verification
+        ? run.verification.missing === 0 && (pgCheck?.missing ?? 0) === 0
+        : null,
     },
     {
       target: 'the whole benchmark finishes in under 10 minutes',
@@ -80,7 +87,7 @@ export function markdown(run) {
   const lines = [];
   const m = run.machine;
   lines.push(
-    `Run of ${run.startedAt} (${fmt(run.durationSeconds / 60, 1)} min): ${m.cpus} × ${m.cpuModel}, ${fmt(m.memoryGiB)} GiB, Node ${m.node}; load generator **${run.generator.version}**; moto ${run.moto.version ?? 'not installed'}; load average ${m.loadAverageStart.join(' / ')} at start, ${m.loadAverageEnd.join(' / ')} at the end. JSON: \`${run.resultsFile}\`.`,
+    `Run of ${run.startedAt} (${fmt(run.durationSeconds / 60, 1)} min): ${m.cpus} × ${m.cpuModel}, ${fmt(m.memoryGiB)} GiB, Node ${m.node}; load generator **${run.generator.version}**; moto ${run.moto.version ?? 'not installed'}; PostgreSQL ${run.postgres?.version ?? `not run (${run.postgres?.skipped ?? 'not run'})`}${run.postgres?.startSeconds ? ` (two meterd instances started in ${fmt(run.postgres.startSeconds, 1)} s)` : ''}; load average ${m.loadAverageStart.join(' / ')} at start, ${m.loadAverageEnd.join(' / ')} at the end. JSON: \`${run.resultsFile}\`.`,
     ...(run.generator.name === 'wrk'
       ? []
       : [
@@ -97,6 +104,33 @@ export function markdown(run) {
   if (run.meterd.meterUsage) lines.push(row('meterd', 'MeterUsage', run.meterd.meterUsage));
   if (run.meterd.resolveCustomer)
     lines.push(row('meterd', 'ResolveCustomer', run.meterd.resolveCustomer));
+  const pg = run.postgres ?? { skipped: 'not run' };
+  const vsSqlite = (ratio) =>
+    ratio === null || ratio === undefined
+      ? ''
+      : `${fmt(100 * ratio, 0)} % of SQLite's 32-connection row`;
+  if (pg.oneInstance)
+    lines.push(
+      row('meterd on PostgreSQL, 1 instance', 'BatchMeterUsage', {
+        ...pg.oneInstance,
+        notes: [vsSqlite(run.ratios.postgresOneOverSqlite), pg.oneInstance.notes]
+          .filter(Boolean)
+          .join('; '),
+      }),
+    );
+  if (pg.twoInstances)
+    lines.push(
+      row('meterd on PostgreSQL, 2 instances', 'BatchMeterUsage', {
+        ...pg.twoInstances,
+        notes: [vsSqlite(run.ratios.postgresTwoOverSqlite), pg.twoInstances.notes]
+          .filter(Boolean)
+          .join('; '),
+      }),
+    );
+  if (pg.skipped)
+    lines.push(
+      `| meterd on PostgreSQL | BatchMeterUsage | – | – | – | – | – | – | – | skipped: ${pg.skipped} |`,
+    );
   for (const p of run.ceiling.sweep)
     lines.push(row('ceiling (node:http)', 'same BatchMeterUsage bodies', p));
   if (run.moto.points)
@@ -115,6 +149,11 @@ export function markdown(run) {
   );
   lines.push(
     `| meterd / moto | ${run.ratios.meterdOverMoto === null ? '–' : `${fmt(run.ratios.meterdOverMoto, 1)}×`} |`,
+  );
+  const pct = (r) => (r === null || r === undefined ? '–' : `${fmt(100 * r, 1)} %`);
+  lines.push(
+    `| meterd on PostgreSQL, 1 instance / meterd on SQLite | ${pct(run.ratios.postgresOneOverSqlite)} |`,
+    `| meterd on PostgreSQL, 2 instances (16 + 16 connections) / meterd on SQLite | ${pct(run.ratios.postgresTwoOverSqlite)} |`,
   );
   lines.push('', '| done-when target | this run | holds |', '| --- | --- | :---: |');
   for (const c of run.checks)

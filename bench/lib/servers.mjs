@@ -86,8 +86,11 @@ function start(command, args, port, options = {}) {
   return waitForPort(port, child, () => output).then(() => server);
 }
 
-/** meterd on its defaults (embedded SQLite, synchronous=FULL, SigV4 verification on). */
-export function startMeterd({ port, dataDir, catalog, adminToken }) {
+/**
+ * meterd on its defaults (embedded SQLite, synchronous=FULL, SigV4 verification on), or on
+ * PostgreSQL when `databaseUrl` is given (`--database-url`; `--data` is then unused).
+ */
+export function startMeterd({ port, dataDir, catalog, adminToken, databaseUrl }) {
   return start(
     process.execPath,
     [
@@ -105,6 +108,7 @@ export function startMeterd({ port, dataDir, catalog, adminToken }) {
       adminToken,
       '--log-level',
       'warn',
+      ...(databaseUrl ? ['--database-url', databaseUrl] : []),
     ],
     port,
   );
