@@ -52,6 +52,25 @@ function withAdmin(command: Command): Command {
     );
 }
 
+/** The admin API query of a list command: `params` maps option names to query names. */
+function queryOf(
+  opts: Record<string, unknown>,
+  params: Record<string, string>,
+  extra: Record<string, string> = {},
+): URLSearchParams {
+  const query = new URLSearchParams(extra);
+  for (const [option, name] of Object.entries(params))
+    if (typeof opts[option] === 'string' && opts[option]) query.set(name, opts[option]);
+  return query;
+}
+
+const EVENT_FILTERS = {
+  eventName: 'eventName',
+  accountId: 'accountId',
+  startTime: 'startTime',
+  endTime: 'endTime',
+};
+
 const conn = (opts: { url: string; adminToken: string }): AdminConnection => ({
   url: opts.url,
   adminToken: opts.adminToken,
@@ -189,12 +208,7 @@ export function buildProgram(): Command {
     const events: AuditEvent[] = [];
     let after: string | undefined;
     for (;;) {
-      const query = new URLSearchParams({ limit: '1000' });
-      if (opts.eventName) query.set('eventName', opts.eventName);
-      if (opts.accountId) query.set('accountId', opts.accountId);
-      if (opts.startTime) query.set('startTime', opts.startTime);
-      if (opts.endTime) query.set('endTime', opts.endTime);
-      if (after) query.set('after', after);
+      const query = queryOf(opts, EVENT_FILTERS, { limit: '1000', ...(after ? { after } : {}) });
       const page = await adminRequest<{ events: AuditEvent[]; nextToken?: string }>(
         conn(opts),
         'GET',
@@ -217,11 +231,7 @@ export function buildProgram(): Command {
       .option('--end-time <time>')
       .option('--limit <n>', 'page size', '100'),
   ).action(async (opts) => {
-    const query = new URLSearchParams({ limit: opts.limit });
-    if (opts.eventName) query.set('eventName', opts.eventName);
-    if (opts.accountId) query.set('accountId', opts.accountId);
-    if (opts.startTime) query.set('startTime', opts.startTime);
-    if (opts.endTime) query.set('endTime', opts.endTime);
+    const query = queryOf(opts, EVENT_FILTERS, { limit: opts.limit });
     print(await adminRequest(conn(opts), 'GET', `/events?${query}`));
   });
 
@@ -322,9 +332,7 @@ export function buildProgram(): Command {
   withAdmin(
     agreements.command('list').option('--product-code <code>').option('--customer <accountId>'),
   ).action(async (opts) => {
-    const query = new URLSearchParams();
-    if (opts.productCode) query.set('productCode', opts.productCode);
-    if (opts.customer) query.set('customerAWSAccountId', opts.customer);
+    const query = queryOf(opts, { productCode: 'productCode', customer: 'customerAWSAccountId' });
     print(await adminRequest(conn(opts), 'GET', `/agreements?${query}`));
   });
   withAdmin(
@@ -410,16 +418,18 @@ export function buildProgram(): Command {
       .option('--end-time <time>')
       .option('--limit <n>', 'page size', '100'),
   ).action(async (opts) => {
-    const query = new URLSearchParams({ limit: opts.limit });
-    for (const [flag, name] of [
-      ['productCode', 'productCode'],
-      ['customer', 'customerAWSAccountId'],
-      ['dimension', 'dimension'],
-      ['operation', 'operation'],
-      ['startTime', 'startTime'],
-      ['endTime', 'endTime'],
-    ] as const)
-      if (opts[flag]) query.set(name, opts[flag]);
+    const query = queryOf(
+      opts,
+      {
+        productCode: 'productCode',
+        customer: 'customerAWSAccountId',
+        dimension: 'dimension',
+        operation: 'operation',
+        startTime: 'startTime',
+        endTime: 'endTime',
+      },
+      { limit: opts.limit },
+    );
     print(await adminRequest(conn(opts), 'GET', `/usage?${query}`));
   });
 
