@@ -60,7 +60,6 @@ export const MissingAuthenticationTokenException = define('MissingAuthentication
 export const IncompleteSignatureException = define('IncompleteSignatureException');
 export const UnrecognizedClientException = define('UnrecognizedClientException');
 export const InvalidSignatureException = define('InvalidSignatureException');
-export const AccessDeniedException = define('AccessDeniedException');
 /** Not a failure: MeterUsage's answer to `DryRun: true` when the call would have succeeded. */
 export const DryRunOperation = define('DryRunOperation', 412);
 
