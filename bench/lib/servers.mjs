@@ -94,6 +94,8 @@ export function startMeterd({ port, dataDir, catalog, adminToken, databaseUrl })
   return start(
     process.execPath,
     [
+      // e.g. BENCH_METERD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile meterd.
+      ...(process.env.BENCH_METERD_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       METERD_CLI,
       'serve',
       '--port',

@@ -1,7 +1,9 @@
 // Checks, after meterd has stopped, that every acknowledged record is in its SQLite store: each
-// BatchMeterUsage request answered all-Success must have its 25 rows (same product, customer,
+// BatchMeterUsage request answered all-Success must have its 25 records (same product, customer,
 // dimension and usage time, with the request's quantity), each MeterUsage MeteringRecordId its
-// row. Rows are matched on their columns, not on meterd's internal dedupe-key format.
+// record. Records are read from the calls meterd stored (usage_batches, one row per call, its
+// records packed as [id, key, until, fingerprint, account, identifier, licence, dimension, time,
+// quantity, allocations]) and matched on those fields, not on the dedupe-key format.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PRODUCTS, customerAccount, dimension, productCode, saasRecords } from './workload.mjs';
@@ -12,16 +14,22 @@ export function verifyAcknowledged(dataDir, { saasAcks, meterUsageIds, hours }) 
   try {
     // The live rows of each product (the benchmark's records all lie in the 6-hour window).
     const live = db.prepare(
-      `select customer_aws_account_id as a, dimension as d, usage_time as t, quantity as q
-       from usage_records where product_code = ? and usage_time >= ?`,
+      `select records from usage_batches where product_code = ? and last_usage_time >= ?`,
     );
     const stored = Array.from({ length: PRODUCTS }, (_, p) => {
       const rows = new Map();
-      for (const r of live.iterate(productCode(p), hours[0].start))
-        rows.set(`${r.a}|${r.d}|${r.t}`, Number(r.q));
+      for (const b of live.iterate(productCode(p), hours[0].start))
+        for (const [, , , , a, , , d, t, q] of JSON.parse(b.records)) rows.set(`${a}|${d}|${t}`, q);
       return rows;
     });
-    const byId = db.prepare('select 1 from usage_records where metering_record_id = ?').pluck();
+    const ids = new Set();
+    for (const b of db
+      .prepare(
+        `select records from usage_batches where operation = 'MeterUsage' and last_usage_time >= ?`,
+      )
+      .iterate(hours[0].start))
+      for (const [id] of JSON.parse(b.records)) ids.add(id);
+    const byId = { get: (id) => (ids.has(id) ? 1 : undefined) };
     let records = 0;
     const missing = [];
     for (const g of new Set(saasAcks.map(Number))) {

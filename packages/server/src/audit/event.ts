@@ -57,16 +57,38 @@ const camel = (name: string) => {
   return c;
 };
 
-/** Converts wire members (PascalCase, Dates) to CloudTrail's camelCase with ISO times. */
-export function toCloudTrailShape(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Date) return value.toISOString().replace(/\.000Z$/, 'Z');
-  if (Array.isArray(value)) return value.map(toCloudTrailShape);
-  const out: Record<string, unknown> = {};
-  for (const k in value) {
-    const v = (value as Record<string, unknown>)[k];
-    if (v !== undefined) out[camel(k)] = toCloudTrailShape(v);
+// A call's records mostly share a few timestamps: the last ones formatted are kept.
+const isoTimes = new Map<number, string>();
+const isoTime = (date: Date) => {
+  const t = date.getTime();
+  let text = isoTimes.get(t);
+  if (text === undefined) {
+    text = date.toISOString().replace(/\.000Z$/, 'Z');
+    if (isoTimes.size >= 64) isoTimes.clear();
+    isoTimes.set(t, text);
   }
+  return text;
+};
+
+/**
+ * Converts wire members (PascalCase, Dates) to CloudTrail's camelCase with ISO times. An object
+ * met twice (a BatchMeterUsage result echoes its request's record) is converted once.
+ */
+export function toCloudTrailShape(value: unknown, seen = new Map<object, unknown>()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date) return isoTime(value);
+  if (seen.has(value)) return seen.get(value);
+  let out: unknown;
+  if (Array.isArray(value)) out = value.map((v) => toCloudTrailShape(v, seen));
+  else {
+    const o: Record<string, unknown> = {};
+    for (const k in value) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) o[camel(k)] = toCloudTrailShape(v, seen);
+    }
+    out = o;
+  }
+  seen.set(value, out);
   return out;
 }
 
@@ -78,6 +100,7 @@ export function buildEvent(
   outcome: { response: unknown } | { error: { name: string; message: string } },
 ): AuditEvent {
   const { principal } = ctx;
+  const seen = new Map<object, unknown>();
   const arn = principal.temporary
     ? `arn:aws:sts::${principal.accountId}:assumed-role/meterd-resource/${principal.accessKeyId}`
     : `arn:aws:iam::${principal.accountId}:user/${principal.accessKeyId}`;
@@ -99,8 +122,8 @@ export function buildEvent(
     ...('error' in outcome
       ? { errorCode: outcome.error.name, errorMessage: outcome.error.message }
       : {}),
-    requestParameters: request === undefined ? null : toCloudTrailShape(request),
-    responseElements: 'response' in outcome ? toCloudTrailShape(outcome.response) : null,
+    requestParameters: request === undefined ? null : toCloudTrailShape(request, seen),
+    responseElements: 'response' in outcome ? toCloudTrailShape(outcome.response, seen) : null,
     requestID: ctx.requestId,
     eventID: newTimeOrderedId(ctx.now.getTime()),
     readOnly: false,

@@ -51,12 +51,16 @@ export function newTimeOrderedId(now = Date.now()): string {
     pool = randomBytes(2560);
     offset = 0;
   }
-  const b = Buffer.allocUnsafe(16);
-  b.writeUIntBE(now, 0, 6);
-  pool.copy(b, 6, offset, offset + 10);
+  const r = offset;
   offset += 10;
-  b[6] = (b[6]! & 0x0f) | 0x70;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const ms = now.toString(16).padStart(12, '0').slice(-12);
+  const hex = (i: number) => HEX[pool[r + i]!]!;
+  return (
+    `${ms.slice(0, 8)}-${ms.slice(8)}-` +
+    `7${HEX[pool[r]! & 0x0f]!.slice(1)}${hex(1)}-` +
+    `${HEX[(pool[r + 2]! & 0x3f) | 0x80]}${hex(3)}-` +
+    `${hex(4)}${hex(5)}${hex(6)}${hex(7)}${hex(8)}${hex(9)}`
+  );
 }
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

@@ -285,7 +285,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
         'operation must be BatchMeterUsage or MeterUsage',
       );
     const size = limit(q);
-    const records = await store.listUsage({
+    const { records, next } = await store.listUsage({
       ...(q.productCode ? { productCode: q.productCode } : {}),
       ...(q.customerAWSAccountId ? { customerAWSAccountId: q.customerAWSAccountId } : {}),
       ...(q.dimension ? { dimension: q.dimension } : {}),
@@ -297,7 +297,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     });
     return {
       records: records.map(({ dedupeKey: _, fingerprint: __, ...r }) => r),
-      ...(records.length === size ? { nextToken: records.at(-1)!.meteringRecordId } : {}),
+      ...(next === undefined ? {} : { nextToken: next }),
     };
   });
 }

@@ -24,6 +24,7 @@ import { TransientStoreError, type OperationDeps } from './deps.js';
 import {
   checkAllocations,
   checkTimeWindow,
+  dedupeUntil,
   entitles,
   hourOf,
   pickAgreement,
@@ -173,6 +174,7 @@ export async function batchMeterUsage(
       // The hour leads so that the live keys (the last 6 hours) stay together in the index.
       dedupeKey: `saas|${hour.getTime()}|${product.productCode}|${agreement.customerAWSAccountId}|${record.Dimension}`,
       fingerprint: String(quantity),
+      dedupeUntil: dedupeUntil(hour),
       operation: 'BatchMeterUsage',
       productCode: product.productCode,
       customerAWSAccountId: agreement.customerAWSAccountId,

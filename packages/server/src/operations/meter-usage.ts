@@ -22,6 +22,7 @@ import { markAudited, type OperationDeps } from './deps.js';
 import {
   checkAllocations,
   checkTimeWindow,
+  dedupeUntil,
   entitles,
   hourOf,
   pickAgreement,
@@ -90,6 +91,7 @@ export async function meterUsage(
         meteringRecordId: newTimeOrderedId(ctx.now.getTime()),
         dedupeKey,
         fingerprint,
+        dedupeUntil: continuous ? null : dedupeUntil(usageTime),
         operation: 'MeterUsage',
         productCode: product.productCode,
         customerAWSAccountId: principal.accountId,

@@ -21,6 +21,12 @@ export const UNSUBSCRIBE_GRACE_MS = HOUR_MS;
 
 export const hourOf = (time: Date) => new Date(Math.floor(time.getTime() / HOUR_MS) * HOUR_MS);
 
+/**
+ * Until when a record of the hour starting at `hour` can still arrive: its last instant, plus
+ * the 6-hour window. Past it, that hour's dedupe keys can never be presented again.
+ */
+export const dedupeUntil = (hour: Date) => new Date(hour.getTime() + HOUR_MS + WINDOW_MS);
+
 /** Throws TimestampOutOfBoundsException unless `time` lies in the accepted window. */
 export function checkTimeWindow(time: Date, now: Date): void {
   const t = time.getTime();

@@ -20,6 +20,50 @@ const MAX_SHOWN = 256;
 // eslint-disable-next-line no-control-regex -- NUL is exactly what this finds
 export const NUL = /\u0000/;
 export const UNPAIRED_SURROGATE = /\p{Cs}/u;
+// Quick checks before the exact ones: most strings hold neither NUL nor any surrogate.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this finds
+const NUL_OR_SURROGATE = /[\u0000\uD800-\uDFFF]/;
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Where a value sits (a member of its parent, or a list's 1-based item), worded as AWS words it
+ * (`usageRecords.1.member.quantity`) only when a violation is reported.
+ */
+interface Path {
+  up: Path | undefined;
+  member: string | undefined;
+  item: number;
+}
+const ROOT: Path | undefined = undefined;
+
+function pathText(path: Path | undefined): string {
+  if (!path) return '';
+  const up = pathText(path.up);
+  const own = path.member ?? `${path.item}.member`;
+  return up ? `${up}.${own}` : own;
+}
+
+interface Member {
+  name: string;
+  shape: Shape;
+  /** Its name in violation paths: the first letter in lower case. */
+  pathName: string;
+  required: boolean;
+}
+const membersOf = new WeakMap<Shape, Member[]>();
+function members(shape: Extract<Shape, { kind: 'structure' }>): Member[] {
+  let list = membersOf.get(shape);
+  if (!list) {
+    list = Object.entries(shape.members).map(([name, member]) => ({
+      name,
+      shape: member,
+      pathName: name.charAt(0).toLowerCase() + name.slice(1),
+      required: shape.required?.includes(name) ?? false,
+    }));
+    membersOf.set(shape, list);
+  }
+  return list;
+}
 
 /** The violations found so far: the first `MAX_LISTED` worded, the rest only counted. */
 class Violations {
@@ -36,7 +80,7 @@ export function parseInput<O extends OperationName>(
   body: unknown,
 ): OperationTypes[O][0] {
   const violations = new Violations();
-  const value = convert(inputShapes[operation], body, '', violations, 0);
+  const value = convert(inputShapes[operation], body, ROOT, violations, 0);
   const { count, listed } = violations;
   if (count > 0) {
     const more = count > listed.length ? `; and ${count - listed.length} more` : '';
@@ -46,8 +90,6 @@ export function parseInput<O extends OperationName>(
   }
   return value as OperationTypes[O][0];
 }
-
-const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
 
 /** A value as AWS shows it in a violation (lists as `[a, b]`), at most about `budget` long. */
 function show(value: unknown, budget = MAX_SHOWN): string {
@@ -67,23 +109,23 @@ function show(value: unknown, budget = MAX_SHOWN): string {
   return text.length > budget ? `${text.slice(0, budget)}...` : text;
 }
 
-function fail(violations: Violations, path: string, value: unknown, constraint: string) {
+function fail(violations: Violations, path: Path | undefined, value: unknown, constraint: string) {
   violations.add(() => {
     const shown = value === null || value === undefined ? 'null' : `'${show(value)}'`;
-    return `Value ${shown} at '${path}' failed to satisfy constraint: ${constraint}`;
+    return `Value ${shown} at '${pathText(path)}' failed to satisfy constraint: ${constraint}`;
   });
 }
 
-function typeError(path: string, expected: string, value: unknown): never {
+function typeError(path: Path | undefined, expected: string, value: unknown): never {
   const got = Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
   throw new SerializationException(
-    `Expected ${expected} at '${path || 'input'}' but found ${got}.`,
+    `Expected ${expected} at '${pathText(path) || 'input'}' but found ${got}.`,
   );
 }
 
 function checkLength(
   violations: Violations,
-  path: string,
+  path: Path | undefined,
   value: unknown,
   length: number,
   min?: number,
@@ -98,7 +140,7 @@ function checkLength(
 function convert(
   shape: Shape,
   value: unknown,
-  path: string,
+  path: Path | undefined,
   violations: Violations,
   depth: number,
 ): unknown {
@@ -106,14 +148,17 @@ function convert(
   switch (shape.kind) {
     case 'string': {
       if (typeof value !== 'string') typeError(path, 'a string', value);
-      if (shape.identifier && (NUL.test(value) || UNPAIRED_SURROGATE.test(value)))
+      const unusual = NUL_OR_SURROGATE.test(value);
+      if (shape.identifier && unusual && (NUL.test(value) || UNPAIRED_SURROGATE.test(value)))
         fail(
           violations,
           path,
           value,
           'Member must not contain the NUL character (U+0000) or unpaired surrogates',
         );
-      checkLength(violations, path, value, [...value].length, shape.min, shape.max);
+      // Lengths count code points: a surrogate pair is one character.
+      const length = unusual && SURROGATE.test(value) ? [...value].length : value.length;
+      checkLength(violations, path, value, length, shape.min, shape.max);
       if (shape.pattern && !shape.pattern.test(value))
         fail(
           violations,
@@ -152,26 +197,26 @@ function convert(
     case 'list': {
       if (!Array.isArray(value)) typeError(path, 'a list', value);
       checkLength(violations, path, value, value.length, shape.min, shape.max);
-      return value.map((item, i) =>
-        item === null
-          ? (fail(violations, `${path}.${i + 1}.member`, null, 'Member must not be null'), null)
-          : convert(shape.member, item, `${path}.${i + 1}.member`, violations, depth + 1),
-      );
+      return value.map((item, i) => {
+        const at: Path = { up: path, member: undefined, item: i + 1 };
+        if (item !== null) return convert(shape.member, item, at, violations, depth + 1);
+        fail(violations, at, null, 'Member must not be null');
+        return null;
+      });
     }
     case 'structure': {
       if (value === null || typeof value !== 'object' || Array.isArray(value))
         typeError(path, 'an object', value);
       const input = value as Record<string, unknown>;
       const output: Record<string, unknown> = {};
-      for (const [name, member] of Object.entries(shape.members)) {
-        const memberPath = path ? `${path}.${lowerFirst(name)}` : lowerFirst(name);
-        const item = input[name];
+      for (const member of members(shape)) {
+        const item = input[member.name];
+        const at: Path = { up: path, member: member.pathName, item: 0 };
         if (item === undefined || item === null) {
-          if (shape.required?.includes(name))
-            fail(violations, memberPath, null, 'Member must not be null');
+          if (member.required) fail(violations, at, null, 'Member must not be null');
           continue;
         }
-        output[name] = convert(member, item, memberPath, violations, depth + 1);
+        output[member.name] = convert(member.shape, item, at, violations, depth + 1);
       }
       return output;
     }

@@ -4,7 +4,7 @@
  * `schema_migrations`.
  */
 
-import type { Compilable, Kysely } from 'kysely';
+import { sql, type Compilable, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -147,6 +147,54 @@ export const migrations: Migration[] = [
           .addColumn('product_code', 'text', (c) => c.notNull())
           .addColumn('registered_at', 'bigint', (c) => c.notNull())
           .addPrimaryKeyConstraint('task_registrations_pk', ['access_key_id', 'product_code']),
+      ];
+    },
+  },
+  {
+    version: 3,
+    name: 'SQLite: usage records packed one row per call, client tokens indexed apart',
+    // PostgreSQL keeps one row per record: its unique index deduplicates across instances.
+    up: (kdb, dialect) => {
+      if (dialect !== 'sqlite') return [];
+      const db = kdb as AnyDb;
+      const raw = (query: ReturnType<typeof sql>) => ({ compile: () => query.compile(kdb) });
+      // Existing rows become batches of one record: [id, key, dedupe until, fingerprint, account,
+      // identifier, licence, dimension, usage time, quantity, allocations] (see usage-log.ts).
+      const until = sql`case when dedupe_key like 'token|%' then null else (usage_time / 3600000) * 3600000 + 25200000 end`;
+      return [
+        db.schema
+          .createTable('usage_batches')
+          .addColumn('seq', 'integer', (c) => c.primaryKey())
+          .addColumn('operation', 'text', (c) => c.notNull())
+          .addColumn('product_code', 'text', (c) => c.notNull())
+          .addColumn('caller_account_id', 'text', (c) => c.notNull())
+          .addColumn('caller_access_key_id', 'text', (c) => c.notNull())
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('recorded_at', 'bigint', (c) => c.notNull())
+          .addColumn('first_usage_time', 'bigint', (c) => c.notNull())
+          .addColumn('last_usage_time', 'bigint', (c) => c.notNull())
+          .addColumn('record_count', 'integer', (c) => c.notNull())
+          .addColumn('records', 'text', (c) => c.notNull()),
+        db.schema.createIndex('usage_batches_recorded').on('usage_batches').column('recorded_at'),
+        db.schema
+          .createTable('usage_tokens')
+          .addColumn('dedupe_key', 'text', (c) => c.primaryKey())
+          .addColumn('batch_seq', 'integer', (c) => c.notNull())
+          .addColumn('record_index', 'integer', (c) => c.notNull())
+          .modifyEnd(sql`without rowid`),
+        raw(sql`insert into usage_batches (operation, product_code, caller_account_id,
+          caller_access_key_id, request_id, recorded_at, first_usage_time, last_usage_time,
+          record_count, records)
+          select operation, product_code, caller_account_id, caller_access_key_id, request_id,
+            recorded_at, usage_time, usage_time, 1,
+            json_array(json_array(metering_record_id, dedupe_key, ${until}, fingerprint,
+              customer_aws_account_id, customer_identifier, license_arn, dimension, usage_time,
+              quantity, json(allocations)))
+          from usage_records order by metering_record_id`),
+        raw(sql`insert into usage_tokens (dedupe_key, batch_seq, record_index)
+          select json_extract(records, '$[0][1]'), seq, 0 from usage_batches
+          where json_extract(records, '$[0][1]') like 'token|%'`),
+        db.schema.dropTable('usage_records'),
       ];
     },
   },

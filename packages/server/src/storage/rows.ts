@@ -72,6 +72,8 @@ export const toUsage = (r: Row<'usage_records'>): UsageRecordRow => ({
   meteringRecordId: str(r.metering_record_id),
   dedupeKey: str(r.dedupe_key),
   fingerprint: str(r.fingerprint),
+  // Not kept in this table: its unique index deduplicates for ever.
+  dedupeUntil: null,
   operation: r.operation as MeteringOperation,
   productCode: str(r.product_code),
   customerAWSAccountId: str(r.customer_aws_account_id),

@@ -62,6 +62,25 @@ export interface Database {
     request_id: string;
     recorded_at: number;
   };
+  /**
+   * SQLite only: one row per metering call, its records packed in `records` (see
+   * sqlite/usage-log.ts), in place of one `usage_records` row per record.
+   */
+  usage_batches: {
+    seq: Generated<number>;
+    operation: string;
+    product_code: string;
+    caller_account_id: string;
+    caller_access_key_id: string;
+    request_id: string;
+    recorded_at: number;
+    first_usage_time: number;
+    last_usage_time: number;
+    record_count: number;
+    records: string;
+  };
+  /** SQLite only: the dedupe keys that never expire (client tokens) and their records. */
+  usage_tokens: { dedupe_key: string; batch_seq: number; record_index: number };
   audit_events: {
     seq: Generated<number>;
     event_id: string;

@@ -22,6 +22,11 @@ export interface UsageRecordRow {
   dedupeKey: string;
   /** What must match for a repeated record to count as the same one (e.g. its quantity). */
   fingerprint: string;
+  /**
+   * When no record with this dedupe key can arrive any more (its hour has left the 6-hour
+   * window); null when the key never expires (a client token). A backend may then forget it.
+   */
+  dedupeUntil: Date | null;
   operation: MeteringOperation;
   productCode: string;
   customerAWSAccountId: string;
@@ -79,8 +84,15 @@ export interface UsageFilter {
   operation?: MeteringOperation;
   startTime?: Date;
   endTime?: Date;
+  /** A cursor returned by the previous page (`UsagePage.next`); opaque, backend-specific. */
   after?: string;
   limit: number;
+}
+
+export interface UsagePage {
+  records: UsageRecordRow[];
+  /** Where the next page starts; absent when this page is the last. */
+  next?: string;
 }
 
 export interface Store {
@@ -134,7 +146,7 @@ export interface Store {
 
   // Reports.
   listEvents(filter: EventFilter): Promise<StoredEvent[]>;
-  listUsage(filter: UsageFilter): Promise<UsageRecordRow[]>;
+  listUsage(filter: UsageFilter): Promise<UsagePage>;
   countUsage(): Promise<number>;
 
   /** Checks the database answers. */

@@ -30,6 +30,7 @@ import type {
   EventFilter,
   Store,
   UsageFilter,
+  UsagePage,
   UsageOutcome,
   UsageRecordRow,
 } from '../store.js';
@@ -287,10 +288,14 @@ export class PostgresStore implements Store {
       await this.allOf<R<typeof rows.toStoredEvent>>(eventsQuery(postgresCompiler, filter))
     ).map(rows.toStoredEvent);
   }
-  async listUsage(filter: UsageFilter) {
-    return (await this.allOf<R<typeof rows.toUsage>>(usageQuery(postgresCompiler, filter))).map(
-      rows.toUsage,
-    );
+  async listUsage(filter: UsageFilter): Promise<UsagePage> {
+    const records = (
+      await this.allOf<R<typeof rows.toUsage>>(usageQuery(postgresCompiler, filter))
+    ).map(rows.toUsage);
+    // Ordered by metering record id: the last one is where the next page starts.
+    return records.length === filter.limit
+      ? { records, next: records.at(-1)!.meteringRecordId }
+      : { records };
   }
   async countUsage() {
     return Number((await this.get<{ n: string }>('countUsage', {}))!.n);

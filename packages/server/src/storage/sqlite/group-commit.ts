@@ -13,6 +13,8 @@ import type { CommitObserver } from '../store.js';
 
 interface Job {
   run: () => unknown;
+  /** Undoes what `run` did outside the database, when its writes are rolled back. */
+  undo: (() => void) | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -50,9 +52,9 @@ export class GroupCommit {
   }
 
   /** Runs `run` inside the next group transaction; resolves once that transaction is durable. */
-  submit<T>(run: () => T): Promise<T> {
+  submit<T>(run: () => T, undo?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ run, undo, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -80,13 +82,17 @@ export class GroupCommit {
         } catch (error) {
           this.rollbackTo.run();
           this.release.run();
+          job.undo?.();
           results.push({ ok: false, error });
         }
       }
       this.commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.rollback.run();
-      for (const job of jobs) job.reject(error);
+      jobs.forEach((job, i) => {
+        if (results[i]?.ok) job.undo?.();
+        job.reject(error);
+      });
       this.next();
       return;
     }

@@ -19,8 +19,8 @@ import {
   type Compilable,
 } from 'kysely';
 import type { AuditEvent } from '../../audit/event.js';
-import type { SigningKey } from '../../catalog/types.js';
-import { eventsQuery, usageQuery } from '../filters.js';
+import type { Agreement, SigningKey } from '../../catalog/types.js';
+import { eventsQuery } from '../filters.js';
 import { migrations } from '../migrations.js';
 import { agreementLookup, catalogWrites } from '../plans.js';
 import { bind, type PreparedSql } from '../prepared.js';
@@ -35,9 +35,23 @@ import type {
   Store,
   UsageFilter,
   UsageOutcome,
+  UsagePage,
   UsageRecordRow,
 } from '../store.js';
 import { GroupCommit } from './group-commit.js';
+import { LiveKeys, MAX_RECORDS_PER_BATCH, type RecordRef } from './live-keys.js';
+import {
+  batchesQuery,
+  batchOf,
+  batchParams,
+  cursorOf,
+  matches,
+  parseCursor,
+  unpack,
+  usageLogQueries,
+  type BatchRow,
+  type PackedRecord,
+} from './usage-log.js';
 
 /** A Kysely that only compiles SQLite SQL; execution goes through better-sqlite3. */
 export const sqliteCompiler = new Kysely<Database>({
@@ -50,6 +64,19 @@ export const sqliteCompiler = new Kysely<Database>({
 });
 
 const queries = compileQueries(sqliteCompiler);
+const usageLog = usageLogQueries(sqliteCompiler);
+type UsageLogQuery = keyof typeof usageLog;
+
+/**
+ * How long before its dedupe keys expire a call may have been recorded: a key's hour ends 7
+ * hours before it expires, and a record may be stamped up to 5 minutes ahead of the clock.
+ */
+const LIVE_RECORDED_SINCE_MS = 7 * 3_600_000 + 10 * 60_000;
+/** Keys are forgotten this long after they expire (a call's clock was read before it commits). */
+const EXPIRY_GRACE_MS = 10 * 60_000;
+
+/** Queries of the one-row-per-record usage table, which this store replaces (usage-log.ts). */
+const POSTGRES_ONLY = new Set<QueryName>(['insertUsage', 'usageByKey', 'countUsage']);
 
 /** Catalog lookups kept in memory; past this many, the cache starts over. */
 const MAX_CACHED = 100_000;
@@ -90,19 +117,29 @@ export interface SqliteOptions {
   /** Directory holding `meterd.db`; `:memory:` for a throw-away database. */
   dataDir: string;
   onCommit?: CommitObserver;
+  /** The hash of the live dedupe keys (tests make keys collide with it). */
+  dedupeHash?: (key: string) => number;
 }
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
   readonly path: string;
   private readonly db: BetterSqlite3.Database;
-  private readonly statements = new Map<QueryName, BetterSqlite3.Statement>();
+  private readonly statements = new Map<QueryName | UsageLogQuery, BetterSqlite3.Statement>();
+  /** Every dedupe key that can still be presented (client tokens are in `usage_tokens`). */
+  private readonly live: LiveKeys;
+  private lastExpiry = 0;
   private readonly commits: GroupCommit;
   private readonly walFd: number | undefined;
   private readonly checkpointer: Worker | undefined;
   private readonly checkpointerExited: Promise<unknown> | undefined;
   // Every catalog write goes through this store, which then forgets everything it cached.
   private readonly catalog = new Map<string, unknown>();
+  /** Each product's agreements by customer, loaded whole on the product's first metering call. */
+  private readonly customers = new Map<
+    string,
+    { byAccount: Map<string, Agreement[]>; byIdentifier: Map<string, Agreement[]> }
+  >();
 
   constructor(options: SqliteOptions) {
     if (options.dataDir === ':memory:') this.path = ':memory:';
@@ -110,6 +147,7 @@ export class SqliteStore implements Store {
       mkdirSync(options.dataDir, { recursive: true });
       this.path = join(options.dataDir, 'meterd.db');
     }
+    this.live = new LiveKeys(options.dedupeHash);
     this.db = new BetterSqlite3(this.path);
     this.db.pragma('journal_mode = WAL');
     // On a file, commits write the log without waiting for the disk and GroupCommit flushes it
@@ -120,7 +158,10 @@ export class SqliteStore implements Store {
     this.db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
     this.migrate();
     for (const [name, q] of Object.entries(queries) as [QueryName, PreparedSql][])
+      if (!POSTGRES_ONLY.has(name)) this.statements.set(name, this.db.prepare(q.sql));
+    for (const [name, q] of Object.entries(usageLog) as [UsageLogQuery, PreparedSql][])
       this.statements.set(name, this.db.prepare(q.sql));
+    this.loadLiveKeys();
     this.walFd =
       this.path === ':memory:'
         ? undefined
@@ -152,11 +193,16 @@ export class SqliteStore implements Store {
     }
   }
 
+  private forgetCatalog(): void {
+    this.catalog.clear();
+    this.customers.clear();
+  }
+
   /** A catalog lookup, from memory after the first time. */
   private cached<T>(key: string, load: () => T): T {
     if (this.catalog.has(key)) return this.catalog.get(key) as T;
     const value = load();
-    if (this.catalog.size >= MAX_CACHED) this.catalog.clear();
+    if (this.catalog.size >= MAX_CACHED) this.forgetCatalog();
     this.catalog.set(key, value);
     return value;
   }
@@ -187,14 +233,17 @@ export class SqliteStore implements Store {
     this.db.prepare(c.sql).run(...(c.parameters as unknown[]));
   }
 
-  private run(name: QueryName, values: Record<string, unknown> = {}) {
-    return this.statements.get(name)!.run(...bind(queries[name], values));
+  private sql(name: QueryName | UsageLogQuery): PreparedSql {
+    return name in usageLog ? usageLog[name as UsageLogQuery] : queries[name as QueryName];
   }
-  private get<T>(name: QueryName, values: Record<string, unknown>): T | undefined {
-    return this.statements.get(name)!.get(...bind(queries[name], values)) as T | undefined;
+  private run(name: QueryName | UsageLogQuery, values: Record<string, unknown> = {}) {
+    return this.statements.get(name)!.run(...bind(this.sql(name), values));
   }
-  private all<T>(name: QueryName, values: Record<string, unknown> = {}): T[] {
-    return this.statements.get(name)!.all(...bind(queries[name], values)) as T[];
+  private get<T>(name: QueryName | UsageLogQuery, values: Record<string, unknown>): T | undefined {
+    return this.statements.get(name)!.get(...bind(this.sql(name), values)) as T | undefined;
+  }
+  private all<T>(name: QueryName | UsageLogQuery, values: Record<string, unknown> = {}): T[] {
+    return this.statements.get(name)!.all(...bind(this.sql(name), values)) as T[];
   }
   private allOf<T>(query: Compilable): T[] {
     const c = query.compile();
@@ -237,16 +286,26 @@ export class SqliteStore implements Store {
     productCode: string,
     customers: { accounts: string[]; identifiers: string[] },
   ) {
-    // Each customer's agreements come from the catalog cache.
-    const found = await Promise.all([
-      ...customers.accounts.map((a) =>
-        this.findAgreements({ productCode, customerAWSAccountId: a }),
-      ),
-      ...customers.identifiers.map((i) =>
-        this.findAgreements({ productCode, customerIdentifier: i }),
-      ),
-    ]);
-    return found.flat();
+    let product = this.customers.get(productCode);
+    if (!product) {
+      product = { byAccount: new Map(), byIdentifier: new Map() };
+      const all = this.all<Parameters<typeof rows.toAgreement>[0]>('agreementsByProduct', {
+        product: productCode,
+      });
+      for (const agreement of all.map(rows.toAgreement)) {
+        const { customerAWSAccountId: account, customerIdentifier: identifier } = agreement;
+        product.byAccount.set(account, [...(product.byAccount.get(account) ?? []), agreement]);
+        product.byIdentifier.set(identifier, [
+          ...(product.byIdentifier.get(identifier) ?? []),
+          agreement,
+        ]);
+      }
+      this.customers.set(productCode, product);
+    }
+    const found: Agreement[] = [];
+    for (const a of customers.accounts) found.push(...(product.byAccount.get(a) ?? []));
+    for (const i of customers.identifiers) found.push(...(product.byIdentifier.get(i) ?? []));
+    return found;
   }
   async listAccounts() {
     return this.all<Parameters<typeof rows.toAccount>[0]>('listAccounts').map(rows.toAccount);
@@ -270,14 +329,14 @@ export class SqliteStore implements Store {
         for (const [name, values] of steps) this.run(name, values);
       })();
     } finally {
-      this.catalog.clear();
+      this.forgetCatalog();
     }
   }
   async deleteAccessKey(id: string) {
     try {
       return this.run('deleteAccessKey', { id }).changes > 0;
     } finally {
-      this.catalog.clear();
+      this.forgetCatalog();
     }
   }
   async putRegistrationToken(token: Parameters<Store['putRegistrationToken']>[0]) {
@@ -318,23 +377,99 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** Rebuilds the live dedupe keys from the calls recorded in the last 7 hours. */
+  private loadLiveKeys(): void {
+    const now = Date.now();
+    const since = now - LIVE_RECORDED_SINCE_MS;
+    for (const b of this.statements.get('liveBatches')!.iterate(since) as Iterable<BatchRow>)
+      (JSON.parse(b.records) as PackedRecord[]).forEach((p, index) => {
+        if (p[2] !== null && p[2] >= now - EXPIRY_GRACE_MS)
+          this.live.add(p[1], p[2], { seq: b.seq, index });
+      });
+  }
+
+  /** The stored record holding `record`'s dedupe key, if any. */
+  private stored(
+    record: UsageRecordRow,
+    batches: Map<number, { batch: BatchRow; packed: PackedRecord[] }>,
+  ): UsageRecordRow | undefined {
+    const read = ({ seq, index }: RecordRef) => {
+      let b = batches.get(seq);
+      if (!b) {
+        const batch = this.get<BatchRow>('batchBySeq', { seq })!;
+        b = { batch, packed: JSON.parse(batch.records) as PackedRecord[] };
+        batches.set(seq, b);
+      }
+      return { batch: b.batch, packed: b.packed[index]! };
+    };
+    let ref: RecordRef | undefined;
+    if (record.dedupeUntil === null) {
+      const token = this.get<{ batch_seq: number; record_index: number }>('tokenByKey', {
+        key: record.dedupeKey,
+      });
+      if (token) ref = { seq: token.batch_seq, index: token.record_index };
+    } else
+      ref = this.live.find(
+        record.dedupeKey,
+        record.dedupeUntil.getTime(),
+        (candidate) => read(candidate).packed[1] === record.dedupeKey,
+      );
+    if (!ref) return undefined;
+    const { batch, packed } = read(ref);
+    return unpack(batch, packed);
+  }
+
   recordUsage<T>(
     records: UsageRecordRow[],
     settle: (outcomes: UsageOutcome[]) => { value: T; event: AuditEvent },
   ): Promise<T> {
-    return this.commits.submit(() => {
-      const outcomes = records.map((record): UsageOutcome => {
-        if (this.run('insertUsage', rows.usageParams(record)).changes > 0)
+    const now = Date.now();
+    if (now - this.lastExpiry > 60_000) {
+      this.lastExpiry = now;
+      this.live.expire(now - EXPIRY_GRACE_MS);
+    }
+    // Keys remembered by this call, forgotten again if its transaction is rolled back.
+    const added: Array<[key: string, until: number, ref: RecordRef]> = [];
+    return this.commits.submit(
+      () => {
+        const read = new Map<number, { batch: BatchRow; packed: PackedRecord[] }>();
+        const mine = new Map<string, UsageRecordRow>();
+        const fresh = new Map<string, UsageRecordRow[]>();
+        const outcomes = records.map((record): UsageOutcome => {
+          const earlier = mine.get(record.dedupeKey) ?? this.stored(record, read);
+          if (earlier) return { row: earlier, created: false };
+          mine.set(record.dedupeKey, record);
+          const batch = batchOf(record);
+          const group = fresh.get(batch);
+          if (group) group.push(record);
+          else fresh.set(batch, [record]);
           return { row: record, created: true };
-        const existing = this.get<Parameters<typeof rows.toUsage>[0]>('usageByKey', {
-          key: record.dedupeKey,
-        })!;
-        return { row: rows.toUsage(existing), created: false };
-      });
-      const { value, event } = settle(outcomes);
-      this.run('insertEvent', rows.eventParams(event));
-      return value;
-    });
+        });
+        for (const group of fresh.values())
+          for (let start = 0; start < group.length; start += MAX_RECORDS_PER_BATCH) {
+            const part = group.slice(start, start + MAX_RECORDS_PER_BATCH);
+            const seq = Number(this.run('insertBatch', batchParams(part)).lastInsertRowid);
+            part.forEach((r, index) => {
+              if (r.dedupeUntil === null) this.run('insertToken', { key: r.dedupeKey, seq, index });
+              else {
+                const entry: [string, number, RecordRef] = [
+                  r.dedupeKey,
+                  r.dedupeUntil.getTime(),
+                  { seq, index },
+                ];
+                this.live.add(...entry);
+                added.push(entry);
+              }
+            });
+          }
+        const { value, event } = settle(outcomes);
+        this.run('insertEvent', rows.eventParams(event));
+        return value;
+      },
+      () => {
+        for (const entry of added.splice(0)) this.live.remove(...entry);
+      },
+    );
   }
   async appendEvent(event: AuditEvent) {
     await this.commits.submit(() => this.run('insertEvent', rows.eventParams(event)));
@@ -345,13 +480,28 @@ export class SqliteStore implements Store {
       eventsQuery(sqliteCompiler, filter),
     ).map(rows.toStoredEvent);
   }
-  async listUsage(filter: UsageFilter) {
-    return this.allOf<Parameters<typeof rows.toUsage>[0]>(usageQuery(sqliteCompiler, filter)).map(
-      rows.toUsage,
-    );
+  async listUsage(filter: UsageFilter): Promise<UsagePage> {
+    const after = parseCursor(filter.after);
+    const records: UsageRecordRow[] = [];
+    let from = after.seq;
+    for (;;) {
+      const batches = this.allOf<BatchRow>(batchesQuery(sqliteCompiler, filter, from, 256));
+      for (const batch of batches) {
+        const packed = JSON.parse(batch.records) as PackedRecord[];
+        for (let index = 0; index < packed.length; index++) {
+          if (batch.seq === after.seq && index <= after.index) continue;
+          const record = unpack(batch, packed[index]!);
+          if (!matches(record, filter)) continue;
+          records.push(record);
+          if (records.length === filter.limit) return { records, next: cursorOf(batch.seq, index) };
+        }
+      }
+      if (batches.length < 256) return { records };
+      from = batches.at(-1)!.seq + 1;
+    }
   }
   async countUsage() {
-    return Number(this.get<{ n: number }>('countUsage', {})!.n);
+    return Number(this.get<{ n: number | null }>('countUsage', {})!.n ?? 0);
   }
   async ping() {
     this.db.prepare('select 1').get();
