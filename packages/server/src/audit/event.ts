@@ -133,3 +133,41 @@ export function buildEvent(
     eventCategory: 'Management',
   };
 }
+
+/** Marks a stored body whose results refer to the request's records instead of copying them. */
+const ECHOES = 'meterdEchoes';
+
+/**
+ * The event as stored: a BatchMeterUsage answer repeats each request record in its result, and
+ * those copies (the same objects, see toCloudTrailShape) are stored as the record's position,
+ * a third of the event's size. `unpackEvent` restores them.
+ */
+export function packEvent(event: AuditEvent): string {
+  const request = event.requestParameters as { usageRecords?: unknown } | null;
+  const response = event.responseElements as { results?: unknown } | null;
+  if (!Array.isArray(request?.usageRecords) || !Array.isArray(response?.results))
+    return JSON.stringify(event);
+  const positions = new Map<unknown, number>();
+  request.usageRecords.forEach((r, i) => positions.set(r, i));
+  let packed = false;
+  const results = response.results.map((result: Record<string, unknown>) => {
+    const at = positions.get(result.usageRecord);
+    if (at === undefined) return result;
+    packed = true;
+    return { ...result, usageRecord: at };
+  });
+  if (!packed) return JSON.stringify(event);
+  return JSON.stringify({ ...event, responseElements: { ...response, results }, [ECHOES]: true });
+}
+
+export function unpackEvent(body: string): AuditEvent {
+  const event = JSON.parse(body) as AuditEvent & { [ECHOES]?: boolean };
+  if (!event[ECHOES]) return event;
+  delete event[ECHOES];
+  const records = (event.requestParameters as { usageRecords: unknown[] }).usageRecords;
+  const response = event.responseElements as { results: Array<Record<string, unknown>> };
+  for (const result of response.results)
+    if (typeof result.usageRecord === 'number')
+      result.usageRecord = structuredClone(records[result.usageRecord]);
+  return event;
+}

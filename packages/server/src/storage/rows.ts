@@ -3,7 +3,7 @@
  * Integers are read through Number() because PostgreSQL returns bigint columns as strings.
  */
 
-import type { AuditEvent } from '../audit/event.js';
+import { packEvent, unpackEvent, type AuditEvent } from '../audit/event.js';
 import type {
   AccessKey,
   Account,
@@ -107,7 +107,7 @@ export const signingKeyParams = (k: SigningKey) => ({
 
 export const toStoredEvent = (r: Row<'audit_events'>): StoredEvent => ({
   seq: Number(r.seq),
-  event: JSON.parse(str(r.body)) as AuditEvent,
+  event: unpackEvent(str(r.body)),
 });
 
 // Domain → named query parameters.
@@ -184,5 +184,5 @@ export const eventParams = (e: AuditEvent) => ({
   recipient_account_id: e.recipientAccountId,
   request_id: e.requestID,
   error_code: e.errorCode ?? null,
-  body: JSON.stringify(e),
+  body: packEvent(e),
 });

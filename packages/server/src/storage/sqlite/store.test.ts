@@ -5,7 +5,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -193,6 +193,18 @@ describe('SqliteStore usage log', () => {
     assert.deepEqual(first, original);
     assert.deepEqual((await store.listUsage({ productCode: 'nothing', limit: 10 })).records, []);
     await store.close();
+  });
+
+  it('serves one process at a time, and takes over the lock of a killed one', async () => {
+    const dir = newDir();
+    const store = new SqliteStore({ dataDir: dir });
+    assert.throws(() => new SqliteStore({ dataDir: dir }), /in use by meterd process \d+/);
+    await store.close();
+    writeFileSync(join(dir, 'meterd.pid'), '2147483646'); // no such process
+    const again = new SqliteStore({ dataDir: dir });
+    assert.equal(readFileSync(join(dir, 'meterd.pid'), 'utf8'), String(process.pid));
+    await again.close();
+    assert.equal(existsSync(join(dir, 'meterd.pid')), false);
   });
 
   it('migrates a store that kept one row per record', async () => {

@@ -5,7 +5,16 @@
  * served from memory.
  */
 
-import { closeSync, constants, fdatasync, mkdirSync, openSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fdatasync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -42,11 +51,11 @@ import { GroupCommit } from './group-commit.js';
 import { LiveKeys, MAX_RECORDS_PER_BATCH, type RecordRef } from './live-keys.js';
 import {
   batchesQuery,
-  batchOf,
   batchParams,
   cursorOf,
   matches,
   parseCursor,
+  sameBatch,
   unpack,
   usageLogQueries,
   type BatchRow,
@@ -113,6 +122,46 @@ parentPort.on('message', () => {
 tick();
 `;
 
+/**
+ * Takes `meterd.pid` in the data directory: the live dedupe keys are held in this process's
+ * memory, so a second process on the same database would store duplicates. A lock left by a
+ * process that no longer runs (killed) is taken over. Returns its release.
+ */
+function lockDataDir(dir: string): () => void {
+  const file = join(dir, 'meterd.pid');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let holder = Number.NaN;
+    try {
+      holder = Number(readFileSync(file, 'utf8'));
+    } catch {
+      continue; // released meanwhile
+    }
+    if (Number.isInteger(holder) && holder > 0 && isRunning(holder))
+      throw new Error(
+        `${dir} is in use by meterd process ${holder}: one meterd serves one SQLite store (several instances share PostgreSQL, --database-url)`,
+      );
+    rmSync(file, { force: true });
+  }
+  throw new Error(`could not lock ${dir} (${file})`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export interface SqliteOptions {
   /** Directory holding `meterd.db`; `:memory:` for a throw-away database. */
   dataDir: string;
@@ -133,6 +182,7 @@ export class SqliteStore implements Store {
   private readonly walFd: number | undefined;
   private readonly checkpointer: Worker | undefined;
   private readonly checkpointerExited: Promise<unknown> | undefined;
+  private readonly unlock: () => void = () => undefined;
   // Every catalog write goes through this store, which then forgets everything it cached.
   private readonly catalog = new Map<string, unknown>();
   /** Each product's agreements by customer, loaded whole on the product's first metering call. */
@@ -146,6 +196,7 @@ export class SqliteStore implements Store {
     else {
       mkdirSync(options.dataDir, { recursive: true });
       this.path = join(options.dataDir, 'meterd.db');
+      this.unlock = lockDataDir(options.dataDir);
     }
     this.live = new LiveKeys(options.dedupeHash);
     this.db = new BetterSqlite3(this.path);
@@ -434,18 +485,17 @@ export class SqliteStore implements Store {
       () => {
         const read = new Map<number, { batch: BatchRow; packed: PackedRecord[] }>();
         const mine = new Map<string, UsageRecordRow>();
-        const fresh = new Map<string, UsageRecordRow[]>();
+        const fresh: UsageRecordRow[][] = [];
         const outcomes = records.map((record): UsageOutcome => {
           const earlier = mine.get(record.dedupeKey) ?? this.stored(record, read);
           if (earlier) return { row: earlier, created: false };
           mine.set(record.dedupeKey, record);
-          const batch = batchOf(record);
-          const group = fresh.get(batch);
+          const group = fresh.find((g) => sameBatch(g[0]!, record));
           if (group) group.push(record);
-          else fresh.set(batch, [record]);
+          else fresh.push([record]);
           return { row: record, created: true };
         });
-        for (const group of fresh.values())
+        for (const group of fresh)
           for (let start = 0; start < group.length; start += MAX_RECORDS_PER_BATCH) {
             const part = group.slice(start, start + MAX_RECORDS_PER_BATCH);
             const seq = Number(this.run('insertBatch', batchParams(part)).lastInsertRowid);
@@ -513,5 +563,6 @@ export class SqliteStore implements Store {
     await this.commits.drain();
     if (this.db.open) this.db.close();
     if (this.walFd !== undefined) closeSync(this.walFd);
+    this.unlock();
   }
 }

@@ -37,9 +37,14 @@ export interface BatchRow {
   records: string;
 }
 
-/** What every record of a batch shares; records that differ in it go to separate batches. */
-export const batchOf = (r: UsageRecordRow) =>
-  `${r.operation}\0${r.productCode}\0${r.callerAccountId}\0${r.callerAccessKeyId}\0${r.requestId}\0${r.recordedAt.getTime()}`;
+/** Whether two records share what a batch's columns hold (those of one call always do). */
+export const sameBatch = (a: UsageRecordRow, b: UsageRecordRow) =>
+  a.operation === b.operation &&
+  a.productCode === b.productCode &&
+  a.callerAccountId === b.callerAccountId &&
+  a.callerAccessKeyId === b.callerAccessKeyId &&
+  a.requestId === b.requestId &&
+  a.recordedAt.getTime() === b.recordedAt.getTime();
 
 export const pack = (r: UsageRecordRow): PackedRecord => [
   r.meteringRecordId,
