@@ -42,6 +42,10 @@ export const newRegistrationToken = () => randomBytes(48).toString('base64url');
 let pool = Buffer.alloc(0);
 let offset = 0;
 
+// The time part of the ids of the last millisecond seen: a call's records share it.
+let prefixOf = -1;
+let prefix = '';
+
 /**
  * A time-ordered UUID (version 7: milliseconds since the epoch, then random bits). Ids made in
  * order sort in order, so the indexes keyed by them grow at their end rather than everywhere.
@@ -53,11 +57,14 @@ export function newTimeOrderedId(now = Date.now()): string {
   }
   const r = offset;
   offset += 10;
-  const ms = now.toString(16).padStart(12, '0').slice(-12);
+  if (now !== prefixOf) {
+    prefixOf = now;
+    const ms = now.toString(16).padStart(12, '0').slice(-12);
+    prefix = `${ms.slice(0, 8)}-${ms.slice(8)}-`;
+  }
   const hex = (i: number) => HEX[pool[r + i]!]!;
   return (
-    `${ms.slice(0, 8)}-${ms.slice(8)}-` +
-    `7${HEX[pool[r]! & 0x0f]!.slice(1)}${hex(1)}-` +
+    `${prefix}7${HEX[pool[r]! & 0x0f]!.slice(1)}${hex(1)}-` +
     `${HEX[(pool[r + 2]! & 0x3f) | 0x80]}${hex(3)}-` +
     `${hex(4)}${hex(5)}${hex(6)}${hex(7)}${hex(8)}${hex(9)}`
   );
