@@ -30,54 +30,93 @@ export function hashKey(key: string): number {
   return h === EMPTY ? 1 : h;
 }
 
+/** Slots moved to a grown table per operation: growing never stops the caller for long. */
+const MOVES_PER_STEP = 2048;
+
+interface Slots {
+  hashes: Float64Array;
+  refs: Float64Array;
+}
+
+const slots = (capacity: number): Slots => ({
+  hashes: new Float64Array(capacity),
+  refs: new Float64Array(capacity),
+});
+
+/** Linear probing; `visit` is called with each reference stored under `hash`. */
+function probe(t: Slots, hash: number, visit: (i: number) => boolean): boolean {
+  const mask = t.hashes.length - 1;
+  for (let i = hash & mask; t.hashes[i] !== EMPTY; i = (i + 1) & mask)
+    if (t.hashes[i] === hash && visit(i)) return true;
+  return false;
+}
+
+/**
+ * One hour's keys. When it fills up it grows incrementally: a table twice as large takes
+ * the new keys, and each later operation moves a slice of the old table into it, so that no
+ * single call pays for rehashing millions of keys. Until then, lookups read both.
+ */
 class KeyTable {
-  hashes = new Float64Array(INITIAL_CAPACITY);
-  refs = new Float64Array(INITIAL_CAPACITY);
-  used = 0; // slots not EMPTY (live and removed)
+  private table = slots(INITIAL_CAPACITY);
+  private used = 0; // slots of `table` not EMPTY (live and removed)
+  private old: Slots | undefined;
+  private moved = 0; // slots of `old` already moved
   live = 0;
 
   add(hash: number, ref: number): void {
-    if ((this.used + 1) * 10 > this.hashes.length * 6) this.grow();
-    const mask = this.hashes.length - 1;
-    let i = hash & mask;
-    while (this.hashes[i] !== EMPTY) i = (i + 1) & mask;
-    this.hashes[i] = hash;
-    this.refs[i] = ref;
-    this.used++;
+    this.step();
+    if (!this.old && (this.used + 1) * 10 > this.table.hashes.length * 6) {
+      this.old = this.table;
+      this.moved = 0;
+      this.table = slots(this.table.hashes.length * 2);
+      this.used = 0;
+    }
+    this.put(hash, ref);
     this.live++;
+  }
+
+  private put(hash: number, ref: number): void {
+    const { hashes, refs } = this.table;
+    const mask = hashes.length - 1;
+    let i = hash & mask;
+    while (hashes[i] !== EMPTY) i = (i + 1) & mask;
+    hashes[i] = hash;
+    refs[i] = ref;
+    this.used++;
+  }
+
+  /** Moves the next slice of the old table, if one is being emptied. */
+  private step(): void {
+    const old = this.old;
+    if (!old) return;
+    const end = Math.min(this.moved + MOVES_PER_STEP, old.hashes.length);
+    for (let i = this.moved; i < end; i++) {
+      const h = old.hashes[i]!;
+      if (h === EMPTY || h === REMOVED) continue;
+      this.put(h, old.refs[i]!);
+      old.hashes[i] = REMOVED; // keeps the probe chains of the old table intact
+    }
+    this.moved = end;
+    if (end === old.hashes.length) this.old = undefined;
   }
 
   /** Calls `visit` with each reference stored under `hash` until it returns true. */
   find(hash: number, visit: (ref: number) => boolean): boolean {
-    const mask = this.hashes.length - 1;
-    for (let i = hash & mask; this.hashes[i] !== EMPTY; i = (i + 1) & mask)
-      if (this.hashes[i] === hash && visit(this.refs[i]!)) return true;
-    return false;
+    this.step();
+    const look = (t: Slots) => probe(t, hash, (i) => visit(t.refs[i]!));
+    return look(this.table) || (this.old !== undefined && look(this.old));
   }
 
   remove(hash: number, ref: number): boolean {
-    const mask = this.hashes.length - 1;
-    for (let i = hash & mask; this.hashes[i] !== EMPTY; i = (i + 1) & mask)
-      if (this.hashes[i] === hash && this.refs[i] === ref) {
-        this.hashes[i] = REMOVED;
-        this.live--;
+    const drop = (t: Slots) =>
+      probe(t, hash, (i) => {
+        if (t.refs[i] !== ref) return false;
+        t.hashes[i] = REMOVED;
         return true;
-      }
-    return false;
-  }
-
-  private grow(): void {
-    const { hashes, refs } = this;
-    let live = 0;
-    for (const h of hashes) if (h !== EMPTY && h !== REMOVED) live++;
-    let capacity = hashes.length;
-    while (live * 10 > capacity * 3) capacity *= 2;
-    this.hashes = new Float64Array(capacity);
-    this.refs = new Float64Array(capacity);
-    this.used = 0;
-    this.live = 0;
-    for (let i = 0; i < hashes.length; i++)
-      if (hashes[i] !== EMPTY && hashes[i] !== REMOVED) this.add(hashes[i]!, refs[i]!);
+      });
+    if (!drop(this.table) && !(this.old !== undefined && drop(this.old))) return false;
+    this.live--;
+    return true;
   }
 }
 

@@ -98,6 +98,33 @@ describe('LiveKeys', () => {
     assert.equal(find('key-1', 1000), undefined);
     assert.deepEqual(find('other-hour', 2000), { seq: 9999, index: 3 });
   });
+
+  it('finds every key while a table grows, across many growths, with removals on the way', () => {
+    const keys = new LiveKeys();
+    const stored = new Map<number, string>();
+    const confirm = (key: string) => (ref: { seq: number }) => stored.get(ref.seq) === key;
+    for (let i = 1; i <= 300_000; i++) {
+      keys.add(`k-${i}`, 1000, { seq: i, index: 0 });
+      stored.set(i, `k-${i}`);
+      if (i % 1000 === 0) {
+        keys.remove(`k-${i - 500}`, 1000, { seq: i - 500, index: 0 });
+        stored.delete(i - 500);
+      }
+      if (i % 7919 === 0)
+        for (const j of [1, Math.floor(i / 2), i - 1, i])
+          assert.equal(
+            keys.find(`k-${j}`, 1000, confirm(`k-${j}`))?.seq,
+            stored.has(j) ? j : undefined,
+            `key ${j} after ${i} adds`,
+          );
+    }
+    assert.equal(keys.size, 300_000 - 300);
+    for (let i = 1; i <= 300_000; i += 37)
+      assert.equal(
+        keys.find(`k-${i}`, 1000, confirm(`k-${i}`))?.seq,
+        stored.has(i) ? i : undefined,
+      );
+  });
 });
 
 describe('SqliteStore usage log', () => {
