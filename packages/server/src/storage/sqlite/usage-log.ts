@@ -26,16 +26,8 @@ export type PackedRecord = [
   allocations: UsageRecordRow['allocations'],
 ];
 
-export interface BatchRow {
-  seq: number;
-  operation: string;
-  product_code: string;
-  caller_account_id: string;
-  caller_access_key_id: string;
-  request_id: string;
-  recorded_at: number;
-  records: string;
-}
+/** A `usage_batches` row as read. */
+export type BatchRow = Omit<Database['usage_batches'], 'seq'> & { seq: number };
 
 /** Whether two records share what a batch's columns hold (those of one call always do). */
 export const sameBatch = (a: UsageRecordRow, b: UsageRecordRow) =>
