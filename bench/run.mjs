@@ -104,7 +104,9 @@ if (generator.name !== 'wrk')
 log(
   moto
     ? `moto ${moto.version}`
-    : 'NOTE: moto is not installed (pip install "moto[server]"); skipping it.',
+    : args['no-moto']
+      ? 'NOTE: --no-moto: skipping moto.'
+      : 'NOTE: moto is not installed (pip install "moto[server]"); skipping it.',
 );
 const postgresUrl = args['postgres-url'];
 const postgresProbe = args['no-postgres'] ? null : await detectPostgres(postgresUrl);
@@ -324,6 +326,13 @@ async function batchMeterUsage(server, connections, seconds, tag) {
   saasAcks.push(...p.acked);
   stored += p.acked.length * RECORDS_PER_REQUEST;
   if (p.rps > expectedRps) expectedRps = p.rps;
+  // Past the workload's distinct cells, requests repeat earlier ones with other quantities.
+  if (first + count > SAAS_CAPACITY / RECORDS_PER_REQUEST) {
+    log(`NOTE: ${tag} went past the workload's ${SAAS_CAPACITY} distinct records`);
+    p.notes = [p.notes, 'past the workload’s distinct records: some repeat (DuplicateRecord)']
+      .filter(Boolean)
+      .join('; ');
+  }
   return { ...strip(p), storedAtStart };
 }
 

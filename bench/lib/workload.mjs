@@ -12,7 +12,7 @@ export const RECORDS_PER_REQUEST = 25;
 /** SaaS products metered with BatchMeterUsage. */
 export const PRODUCTS = 8;
 /** Customers (agreements) per SaaS product; a multiple of RECORDS_PER_REQUEST. */
-export const CUSTOMERS = 5000;
+export const CUSTOMERS = 10_000;
 /** Dimensions per product (AWS allows 24). */
 export const DIMENSIONS = 24;
 /** Distinct usage hours inside the 6-hour window. */

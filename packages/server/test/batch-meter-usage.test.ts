@@ -125,6 +125,33 @@ describe('BatchMeterUsage', () => {
     assert.equal(mine[0]!.quantity, 7, 'the earlier quantity stands');
   });
 
+  it('sees catalog changes at once: a new agreement meters, a suspended one no longer does', async () => {
+    const customer = '777700000001';
+    const created = await meterd.admin<{ licenseArn: string }>('POST', '/agreements', {
+      productCode: 'acme-saas',
+      customerAWSAccountId: customer,
+      startedAt: new Date(Date.now() - 6 * 3600_000).toISOString(),
+    });
+    assert.equal(created.status, 201);
+    const meter = (t: Date) =>
+      acme.send(
+        new BatchMeterUsageCommand({
+          ProductCode: 'acme-saas',
+          UsageRecords: [record({ Timestamp: t, CustomerAWSAccountId: customer })],
+        }),
+      );
+    const first = await meter(nextTime());
+    assert.equal(first.Results![0]!.Status, 'Success');
+    const patched = await meterd.admin(
+      'PATCH',
+      `/agreements/${encodeURIComponent(created.body.licenseArn)}`,
+      { status: 'suspended' },
+    );
+    assert.equal(patched.status, 200);
+    const second = await meter(nextTime());
+    assert.equal(second.Results![0]!.Status, 'CustomerNotSubscribed');
+  });
+
   it("answers CustomerNotSubscribed for unknown, suspended and other products' customers", async () => {
     const t = nextTime();
     const out = await acme.send(
