@@ -84,9 +84,6 @@ const LIVE_RECORDED_SINCE_MS = 7 * 3_600_000 + 10 * 60_000;
 /** Keys are forgotten this long after they expire (a call's clock was read before it commits). */
 const EXPIRY_GRACE_MS = 10 * 60_000;
 
-/** Queries of the one-row-per-record usage table, which this store replaces (usage-log.ts). */
-const POSTGRES_ONLY = new Set<QueryName>(['insertUsage', 'usageByKey', 'countUsage']);
-
 /** Catalog lookups kept in memory; past this many, the cache starts over. */
 const MAX_CACHED = 100_000;
 /**
@@ -162,6 +159,12 @@ function isRunning(pid: number): boolean {
   }
 }
 
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 export interface SqliteOptions {
   /** Directory holding `meterd.db`; `:memory:` for a throw-away database. */
   dataDir: string;
@@ -174,7 +177,12 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
   readonly path: string;
   private readonly db: BetterSqlite3.Database;
-  private readonly statements = new Map<QueryName | UsageLogQuery, BetterSqlite3.Statement>();
+  // Prepared on first use: the shared queries include PostgreSQL's one-row-per-record usage
+  // table, which this store replaces with its usage log.
+  private readonly statements = new Map<
+    QueryName | UsageLogQuery,
+    { statement: BetterSqlite3.Statement; sql: PreparedSql }
+  >();
   /** Every dedupe key that can still be presented (client tokens are in `usage_tokens`). */
   private readonly live: LiveKeys;
   private lastExpiry = 0;
@@ -185,7 +193,6 @@ export class SqliteStore implements Store {
   private readonly unlock: () => void = () => undefined;
   // Every catalog write goes through this store, which then forgets everything it cached.
   private readonly catalog = new Map<string, unknown>();
-  /** Each product's agreements by customer, loaded whole on the product's first metering call. */
   private readonly customers = new Map<
     string,
     { byAccount: Map<string, Agreement[]>; byIdentifier: Map<string, Agreement[]> }
@@ -208,10 +215,6 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
     this.migrate();
-    for (const [name, q] of Object.entries(queries) as [QueryName, PreparedSql][])
-      if (!POSTGRES_ONLY.has(name)) this.statements.set(name, this.db.prepare(q.sql));
-    for (const [name, q] of Object.entries(usageLog) as [UsageLogQuery, PreparedSql][])
-      this.statements.set(name, this.db.prepare(q.sql));
     this.loadLiveKeys();
     this.walFd =
       this.path === ':memory:'
@@ -284,17 +287,25 @@ export class SqliteStore implements Store {
     this.db.prepare(c.sql).run(...(c.parameters as unknown[]));
   }
 
-  private sql(name: QueryName | UsageLogQuery): PreparedSql {
-    return name in usageLog ? usageLog[name as UsageLogQuery] : queries[name as QueryName];
+  private prepared(name: QueryName | UsageLogQuery) {
+    let p = this.statements.get(name);
+    if (!p) {
+      const sql = name in usageLog ? usageLog[name as UsageLogQuery] : queries[name as QueryName];
+      this.statements.set(name, (p = { statement: this.db.prepare(sql.sql), sql }));
+    }
+    return p;
   }
   private run(name: QueryName | UsageLogQuery, values: Record<string, unknown> = {}) {
-    return this.statements.get(name)!.run(...bind(this.sql(name), values));
+    const { statement, sql } = this.prepared(name);
+    return statement.run(...bind(sql, values));
   }
   private get<T>(name: QueryName | UsageLogQuery, values: Record<string, unknown>): T | undefined {
-    return this.statements.get(name)!.get(...bind(this.sql(name), values)) as T | undefined;
+    const { statement, sql } = this.prepared(name);
+    return statement.get(...bind(sql, values)) as T | undefined;
   }
   private all<T>(name: QueryName | UsageLogQuery, values: Record<string, unknown> = {}): T[] {
-    return this.statements.get(name)!.all(...bind(this.sql(name), values)) as T[];
+    const { statement, sql } = this.prepared(name);
+    return statement.all(...bind(sql, values)) as T[];
   }
   private allOf<T>(query: Compilable): T[] {
     const c = query.compile();
@@ -324,19 +335,26 @@ export class SqliteStore implements Store {
     });
   }
   async findAgreements(f: AgreementFilter) {
+    // One customer's agreements (every metering call asks) come from the product's index.
+    if (f.productCode !== undefined && f.customerIdentifier !== undefined)
+      return [...(this.customersOf(f.productCode).byIdentifier.get(f.customerIdentifier) ?? [])];
+    if (f.productCode !== undefined && f.customerAWSAccountId !== undefined)
+      return [...(this.customersOf(f.productCode).byAccount.get(f.customerAWSAccountId) ?? [])];
     const [name, values] = agreementLookup(f);
-    const load = () =>
-      this.all<Parameters<typeof rows.toAgreement>[0]>(name, values).map(rows.toAgreement);
-    // One customer's agreements (every metering call asks) are cached; listings are not.
-    if (name !== 'agreementsByIdentifier' && name !== 'agreementsByCustomer') return load();
-    return [
-      ...this.cached(`${name}\0${values.product}\0${values.identifier ?? values.customer}`, load),
-    ];
+    return this.all<Parameters<typeof rows.toAgreement>[0]>(name, values).map(rows.toAgreement);
   }
   async findCustomerAgreements(
     productCode: string,
     customers: { accounts: string[]; identifiers: string[] },
   ) {
+    const product = this.customersOf(productCode);
+    const found: Agreement[] = [];
+    for (const a of customers.accounts) found.push(...(product.byAccount.get(a) ?? []));
+    for (const i of customers.identifiers) found.push(...(product.byIdentifier.get(i) ?? []));
+    return found;
+  }
+  /** A product's agreements by customer, read whole on the product's first metering call. */
+  private customersOf(productCode: string) {
     let product = this.customers.get(productCode);
     if (!product) {
       product = { byAccount: new Map(), byIdentifier: new Map() };
@@ -344,19 +362,12 @@ export class SqliteStore implements Store {
         product: productCode,
       });
       for (const agreement of all.map(rows.toAgreement)) {
-        const { customerAWSAccountId: account, customerIdentifier: identifier } = agreement;
-        product.byAccount.set(account, [...(product.byAccount.get(account) ?? []), agreement]);
-        product.byIdentifier.set(identifier, [
-          ...(product.byIdentifier.get(identifier) ?? []),
-          agreement,
-        ]);
+        append(product.byAccount, agreement.customerAWSAccountId, agreement);
+        append(product.byIdentifier, agreement.customerIdentifier, agreement);
       }
       this.customers.set(productCode, product);
     }
-    const found: Agreement[] = [];
-    for (const a of customers.accounts) found.push(...(product.byAccount.get(a) ?? []));
-    for (const i of customers.identifiers) found.push(...(product.byIdentifier.get(i) ?? []));
-    return found;
+    return product;
   }
   async listAccounts() {
     return this.all<Parameters<typeof rows.toAccount>[0]>('listAccounts').map(rows.toAccount);
@@ -432,7 +443,7 @@ export class SqliteStore implements Store {
   private loadLiveKeys(): void {
     const now = Date.now();
     const since = now - LIVE_RECORDED_SINCE_MS;
-    for (const b of this.statements.get('liveBatches')!.iterate(since) as Iterable<BatchRow>)
+    for (const b of this.prepared('liveBatches').statement.iterate(since) as Iterable<BatchRow>)
       (JSON.parse(b.records) as PackedRecord[]).forEach((p, index) => {
         if (p[2] !== null && p[2] >= now - EXPIRY_GRACE_MS)
           this.live.add(p[1], p[2], { seq: b.seq, index });
