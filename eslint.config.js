@@ -1,7 +1,55 @@
-// Lint configuration: typescript-eslint's recommended rules over every package.
+// Lint configuration: typescript-eslint's recommended rules over every package, and the floors
+// of the server: each folder of packages/server/src imports only from the floors below it.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+
+/**
+ * The server's floors, lowest first. A folder (or a file at the top of src/) may import from
+ * any floor below its own, never from its own floor's other members or from a floor above.
+ * docs/architecture.md describes each one.
+ */
+const FLOORS = [
+  ['domain'],
+  ['protocol'],
+  ['audit'],
+  ['storage'],
+  ['auth', 'catalog'],
+  ['operations'],
+  ['http'],
+  ['server.ts'],
+  ['cli', 'index.ts'],
+];
+
+const SRC = 'packages/server/src';
+const isFile = (name) => name.endsWith('.ts');
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Matches an import specifier that reaches `name` (a folder, or a file at the top of src/). */
+const reaching = (name) =>
+  isFile(name) ? `(^|/)${escape(name.replace(/\.ts$/, '.js'))}$` : `(^|/)${escape(name)}/`;
+
+const floorRules = FLOORS.flatMap((floor, level) =>
+  floor.map((name) => {
+    const forbidden = [
+      ...floor.filter((other) => other !== name),
+      ...FLOORS.slice(level + 1).flat(),
+    ];
+    return {
+      files: [isFile(name) ? `${SRC}/${name}` : `${SRC}/${name}/**/*.ts`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: forbidden.map((other) => ({
+              regex: reaching(other),
+              message: `${name} is on floor ${level}; ${other} is not below it (see docs/architecture.md).`,
+            })),
+          },
+        ],
+      },
+    };
+  }),
+);
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**'] },
@@ -15,6 +63,22 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  ...floorRules,
+  {
+    // The client is published on its own: it never reaches into the server.
+    files: ['packages/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['meterd', 'meterd/*'], message: 'The client does not depend on the server.' },
+            { regex: '(^|/)server/', message: 'The client does not depend on the server.' },
+          ],
+        },
+      ],
     },
   },
 );

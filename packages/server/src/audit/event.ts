@@ -3,8 +3,8 @@
  * account of the caller (the seller for SaaS calls, the buyer for AMI and container calls).
  */
 
-import type { Principal } from '../auth/principal.js';
-import { newTimeOrderedId } from '../catalog/identifiers.js';
+import type { CallContext } from '../domain/call-context.js';
+import { newTimeOrderedId } from '../domain/identifiers.js';
 
 export const EVENT_SOURCE = 'metering-marketplace.amazonaws.com';
 
@@ -34,16 +34,6 @@ export interface AuditEvent {
   managementEvent: boolean;
   recipientAccountId: string;
   eventCategory: 'Management';
-}
-
-/** What the HTTP layer knows about a call, carried into the operation and its event. */
-export interface CallContext {
-  requestId: string;
-  principal: Principal;
-  region: string;
-  sourceIp: string;
-  userAgent: string;
-  now: Date;
 }
 
 // Member names are few: each is converted once.

@@ -6,15 +6,16 @@
 
 import type { Store } from '../storage/store.js';
 import { UnrecognizedClientException } from '../protocol/errors.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../domain/principal.js';
 import { parseAuthorization, verifySignature, type SignedRequest } from './sigv4.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 
 export interface AuthenticatorOptions {
   store: Store;
   region: string;
   /** false only with the explicit local-development opt-out. */
   verifySignatures: boolean;
-  now?: () => Date;
+  now?: Clock;
 }
 
 export class Authenticator {
@@ -31,7 +32,7 @@ export class Authenticator {
     if (this.options.verifySignatures)
       await verifySignature(req, auth, key, {
         region: this.options.region,
-        now: this.options.now?.() ?? new Date(),
+        now: (this.options.now ?? systemClock)(),
       });
     return {
       accountId: key.accountId,

@@ -11,7 +11,7 @@ import {
   type AgreementStatus,
   type MeterUsageMode,
   type ProductType,
-} from './types.js';
+} from '../domain/catalog.js';
 
 export interface AccessKeyDocument {
   accessKeyId?: string;

@@ -13,8 +13,15 @@ import {
   newAccountId,
   newRegistrationToken,
   newSecretAccessKey,
-} from './identifiers.js';
-import type { AccessKey, Account, Agreement, Product, RegistrationToken } from './types.js';
+} from '../domain/identifiers.js';
+import type {
+  AccessKey,
+  Account,
+  Agreement,
+  Product,
+  RegistrationToken,
+} from '../domain/catalog.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 
 /** What an apply wrote, with generated identifiers and secrets filled in. */
 export interface AppliedCatalog {
@@ -30,11 +37,11 @@ export class NotFoundError extends Error {
 export class CatalogService {
   constructor(
     private readonly store: Store,
-    private readonly options: { registrationTokenTtlSeconds: number; now?: () => Date },
+    private readonly options: { registrationTokenTtlSeconds: number; now?: Clock },
   ) {}
 
   private now() {
-    return this.options.now?.() ?? new Date();
+    return (this.options.now ?? systemClock)();
   }
 
   get registrationTokenTtlSeconds() {

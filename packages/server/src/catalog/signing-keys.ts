@@ -13,7 +13,7 @@ import {
 } from 'jose';
 import { createPublicKey } from 'node:crypto';
 import type { Store } from '../storage/store.js';
-import type { SigningKey } from './types.js';
+import type { SigningKey } from '../domain/catalog.js';
 
 export const SIGNING_ALGORITHM = 'PS256';
 

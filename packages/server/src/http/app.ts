@@ -14,6 +14,7 @@ import { adminRoutes } from './admin-routes.js';
 import { awsEndpoint, awsErrorHandler, sendAwsError } from './aws-endpoint.js';
 import { applyLimits, resolveLimits, serverOptions, type Limits } from './limits.js';
 import type { Metrics } from './metrics.js';
+import type { Clock } from '../domain/clock.js';
 
 export interface AppOptions {
   store: Store;
@@ -25,7 +26,7 @@ export interface AppOptions {
   verifySignatures: boolean;
   limits?: Limits;
   logger?: FastifyBaseLogger;
-  now?: () => Date;
+  now?: Clock;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {

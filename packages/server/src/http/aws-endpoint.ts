@@ -4,11 +4,13 @@
  */
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { buildEvent, type CallContext } from '../audit/event.js';
+import { buildEvent } from '../audit/event.js';
+import type { CallContext } from '../domain/call-context.js';
 import { redactRequest } from '../audit/redact.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { batchMeterUsage } from '../operations/batch-meter-usage.js';
-import { isAudited, TransientStoreError, type OperationDeps } from '../operations/deps.js';
+import { isAudited, type OperationDeps } from '../operations/deps.js';
+import { TransientStoreError } from '../storage/errors.js';
 import { meterUsage } from '../operations/meter-usage.js';
 import { registerUsage, type RegisterUsageDeps } from '../operations/register-usage.js';
 import { resolveCustomer } from '../operations/resolve-customer.js';
@@ -31,6 +33,7 @@ import {
   unsupportedMediaType,
 } from '../protocol/wire.js';
 import type { Metrics } from './metrics.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 
 type Handler<O extends OperationName> = (
   deps: OperationDeps & RegisterUsageDeps,
@@ -49,7 +52,7 @@ export interface AwsEndpointOptions {
   deps: OperationDeps & RegisterUsageDeps;
   auth: Authenticator;
   metrics: Metrics;
-  now?: () => Date;
+  now?: Clock;
 }
 
 declare module 'fastify' {
@@ -99,7 +102,7 @@ export function awsErrorHandler(
 /** Registers `POST /` in its own context: raw bodies (for signatures), AWS-shaped errors. */
 export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOptions) {
   const { deps, auth, metrics } = options;
-  const now = options.now ?? (() => new Date());
+  const now = options.now ?? systemClock;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(

@@ -4,9 +4,10 @@
  * each record gets its own status, and records repeated within the same hour deduplicate.
  */
 
-import { buildEvent, type CallContext } from '../audit/event.js';
-import { newTimeOrderedId } from '../catalog/identifiers.js';
-import type { Agreement, Product } from '../catalog/types.js';
+import { buildEvent } from '../audit/event.js';
+import type { CallContext } from '../domain/call-context.js';
+import { newTimeOrderedId } from '../domain/identifiers.js';
+import type { Agreement, Product } from '../domain/catalog.js';
 import {
   InvalidCustomerIdentifierException,
   InvalidLicenseException,
@@ -20,7 +21,8 @@ import type {
   UsageRecordResult,
 } from '../protocol/shapes.js';
 import type { UsageRecordRow } from '../storage/store.js';
-import { TransientStoreError, type OperationDeps } from './deps.js';
+import type { OperationDeps } from './deps.js';
+import { TransientStoreError } from '../storage/errors.js';
 import {
   checkAllocations,
   checkTimeWindow,

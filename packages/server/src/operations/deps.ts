@@ -20,8 +20,3 @@ export function markAudited<E extends Error>(error: E): E {
 
 export const isAudited = (error: unknown) =>
   error instanceof Error && (error as Error & { [AUDITED]?: true })[AUDITED] === true;
-
-/** A store failure worth retrying (a busy database, a lost connection). */
-export class TransientStoreError extends Error {
-  override readonly name = 'TransientStoreError';
-}

@@ -5,7 +5,8 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { buildEvent, type CallContext } from '../audit/event.js';
+import { buildEvent } from '../audit/event.js';
+import type { CallContext } from '../domain/call-context.js';
 import {
   type AwsError,
   CustomerNotEntitledException,
@@ -16,7 +17,7 @@ import {
   InvalidProductCodeException,
   InvalidUsageDimensionException,
 } from '../protocol/errors.js';
-import { newTimeOrderedId } from '../catalog/identifiers.js';
+import { newTimeOrderedId } from '../domain/identifiers.js';
 import type { MeterUsageInput, MeterUsageOutput } from '../protocol/shapes.js';
 import { markAudited, type OperationDeps } from './deps.js';
 import {

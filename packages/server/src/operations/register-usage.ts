@@ -5,7 +5,8 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { buildEvent, type CallContext } from '../audit/event.js';
+import { buildEvent } from '../audit/event.js';
+import type { CallContext } from '../domain/call-context.js';
 import type { SigningKeys } from '../catalog/signing-keys.js';
 import {
   CustomerNotEntitledException,

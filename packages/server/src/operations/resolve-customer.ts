@@ -3,7 +3,8 @@
  * fulfillment URL for the buyer's identity. Tokens of another seller's products are invalid.
  */
 
-import { buildEvent, type CallContext } from '../audit/event.js';
+import { buildEvent } from '../audit/event.js';
+import type { CallContext } from '../domain/call-context.js';
 import { redactRequest } from '../audit/redact.js';
 import { ExpiredTokenException, InvalidTokenException } from '../protocol/errors.js';
 import type { ResolveCustomerInput, ResolveCustomerOutput } from '../protocol/shapes.js';

@@ -3,7 +3,7 @@
  * allocations and their tags, entitlement of an agreement at a given time.
  */
 
-import type { Agreement } from '../catalog/types.js';
+import type { Agreement } from '../domain/catalog.js';
 import {
   InvalidTagException,
   InvalidUsageAllocationsException,

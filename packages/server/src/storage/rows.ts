@@ -14,7 +14,7 @@ import type {
   ProductType,
   RegistrationToken,
   SigningKey,
-} from '../catalog/types.js';
+} from '../domain/catalog.js';
 import type { Database } from './schema.js';
 import type { MeteringOperation, StoredEvent, UsageRecordRow } from './store.js';
 

@@ -11,7 +11,7 @@ import type {
   Product,
   RegistrationToken,
   SigningKey,
-} from '../catalog/types.js';
+} from '../domain/catalog.js';
 import type { UsageAllocation } from '../protocol/shapes.js';
 
 export type MeteringOperation = 'BatchMeterUsage' | 'MeterUsage';

@@ -5,7 +5,7 @@
  */
 
 import type pg from 'pg';
-import { TransientStoreError } from '../../operations/deps.js';
+import { TransientStoreError } from '../errors.js';
 import type { CommitObserver } from '../store.js';
 
 type Result = { ok: true; value: unknown } | { ok: false; error: unknown };

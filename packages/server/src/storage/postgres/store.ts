@@ -15,7 +15,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { AuditEvent } from '../../audit/event.js';
-import type { SigningKey } from '../../catalog/types.js';
+import type { SigningKey } from '../../domain/catalog.js';
 import { customerAgreementsQuery, eventsQuery, usageQuery } from '../filters.js';
 import { migrations } from '../migrations.js';
 import { agreementLookup, catalogWrites } from '../plans.js';

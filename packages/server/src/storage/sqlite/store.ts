@@ -28,7 +28,7 @@ import {
   type Compilable,
 } from 'kysely';
 import type { AuditEvent } from '../../audit/event.js';
-import type { Agreement, SigningKey } from '../../catalog/types.js';
+import type { Agreement, SigningKey } from '../../domain/catalog.js';
 import { eventsQuery } from '../filters.js';
 import { migrations } from '../migrations.js';
 import { agreementLookup, catalogWrites } from '../plans.js';
