@@ -14,7 +14,6 @@ import { createDatabase, detectPostgres, verifyPostgres } from './lib/postgres.m
 import { closeStore, countUsage, openStore, prefillTo } from './lib/prefill.mjs';
 import { evaluate, markdown, updateReadme } from './lib/report.mjs';
 import {
-  METERD_CLI,
   ROOT,
   detectMoto,
   freePort,
@@ -89,11 +88,6 @@ for (const signal of ['SIGINT', 'SIGTERM'])
 
 // ---- preparation ---------------------------------------------------------------------------
 
-if (!existsSync(METERD_CLI)) {
-  log('building meterd (packages/server/dist is missing)');
-  const built = spawnSync('npx', ['tsc', '-b', 'packages/server'], { cwd: ROOT, stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('could not build packages/server');
-}
 const generator = args.generator === 'node' ? detectGenerator({ wrk: false }) : detectGenerator();
 const moto = args['no-moto'] ? null : detectMoto();
 log(`load generator: ${generator.version}`);

@@ -1,13 +1,12 @@
 // Runs every test with node's test runner (via tsx): unit tests and client tests once, the
 // server's integration tests once per storage backend (SQLite, then PostgreSQL when reachable).
-// Pass paths to run only those files or folders, on SQLite.
+// Pass paths to run only those files or folders, on SQLite. Run after `npm run build` (the
+// test kit is imported from its dist/).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import pg from 'pg';
+import { POSTGRES_URL, TEST_RUN, dropTestDatabases, probePostgres } from '@meterd/testkit';
 
-const POSTGRES_URL =
-  process.env.METERD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const INTEGRATION = join('packages', 'server', 'test');
 // Tests that exist to exercise PostgreSQL only (several instances on one database).
 const POSTGRES_ONLY = /multi-instance\.test\.ts$/;
@@ -39,7 +38,10 @@ function run(label, files, env = {}) {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=tap', ...files],
-      { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
+      {
+        env: { ...process.env, METERD_TEST_RUN: TEST_RUN, ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
     );
     let out = '';
     child.stdout.on('data', (d) => {
@@ -59,34 +61,6 @@ function run(label, files, env = {}) {
   });
 }
 
-async function postgresReachable() {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (error) {
-    return error.message;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-/** Drops the databases the PostgreSQL run created (named meterd_test_*). */
-async function dropTestDatabases() {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    const { rows } = await client.query(
-      "select datname from pg_database where datname like 'meterd\\_test\\_%'",
-    );
-    for (const { datname } of rows)
-      await client.query(`drop database if exists "${datname}" with (force)`);
-  } finally {
-    await client.end();
-  }
-}
-
 const args = process.argv.slice(2);
 const runs = [];
 if (args.length > 0) {
@@ -103,7 +77,7 @@ if (args.length > 0) {
       ...integration.filter((f) => !POSTGRES_ONLY.test(f)),
     ]),
   );
-  const unreachable = await postgresReachable();
+  const { error: unreachable } = await probePostgres();
   if (unreachable) {
     console.log(
       `\n# SKIPPED: the integration tests on PostgreSQL (${integration.length} files): no PostgreSQL server answered at ${POSTGRES_URL} (${unreachable}). Set METERD_TEST_POSTGRES_URL to run them.`,
@@ -116,6 +90,7 @@ if (args.length > 0) {
         METERD_TEST_POSTGRES_URL: POSTGRES_URL,
       }),
     );
+    // What a test could not drop itself (a failure before its meterd stopped).
     await dropTestDatabases();
   }
 }

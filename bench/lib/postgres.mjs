@@ -1,5 +1,5 @@
-// The PostgreSQL rows of `npm run bench`: finds a server, creates a fresh database for the run
-// (dropped at the end), and checks afterwards that every acknowledged BatchMeterUsage record is
+// The PostgreSQL rows of `npm run bench` run on a fresh database that the test kit creates (and
+// drops at the end); this checks afterwards that every acknowledged BatchMeterUsage record is
 // in it. Records are looked up by their deduplication keys (meterd's format:
 // `saas|<hour start ms>|<product>|<customer account>|<dimension>`, unique-indexed) in batches,
 // and each row found is then matched on its columns and quantity, so a change of key format
@@ -7,46 +7,15 @@
 import pg from 'pg';
 import { customerAccount, dimension, productCode, saasRecords } from './workload.mjs';
 
+// Imported when first used: servers.mjs, loaded beside this, builds the kit if it is missing.
+const kit = () => import('@meterd/testkit');
+
 /** The server's version when one answers at `url` within 3 s, else `{ error }`. */
-export async function detectPostgres(url) {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    const { rows } = await client.query('show server_version');
-    return { version: rows[0].server_version };
-  } catch (e) {
-    return { error: e.message || e.code || String(e) };
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+export const detectPostgres = async (url) => (await kit()).probePostgres(url);
 
 /** Creates a fresh database on the server at `adminUrl`; `drop()` removes it. */
-export async function createDatabase(adminUrl) {
-  const name = `meterd_bench_${Date.now()}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
-}
+export const createDatabase = async (adminUrl) =>
+  (await kit()).createDatabase({ serverUrl: adminUrl, prefix: 'meterd_bench' });
 
 /** Looks up every record of the acknowledged BatchMeterUsage requests `saasAcks`. */
 export async function verifyPostgres(url, { saasAcks, hours, batch = 5000 }) {

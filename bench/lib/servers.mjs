@@ -1,14 +1,28 @@
-// Starts and stops the servers under test (meterd, the ceiling, moto) as separate processes on
-// 127.0.0.1, waits until they answer, and reads their peak resident memory from /proc.
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
+// Starts and stops the servers under test (meterd through the test kit, the ceiling, moto) as
+// separate processes on 127.0.0.1, waits until they answer, and reads their peak resident memory
+// from /proc.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const ROOT = join(here, '..', '..');
-export const METERD_CLI = join(ROOT, 'packages', 'server', 'dist', 'cli', 'main.js');
+
+// meterd and the test kit run from their builds: build them first when one is missing.
+if (
+  !existsSync(join(ROOT, 'packages', 'testkit', 'dist', 'index.js')) ||
+  !existsSync(join(ROOT, 'packages', 'server', 'dist', 'cli', 'main.js'))
+) {
+  console.log('building meterd and the test kit (a dist/ is missing)');
+  const built = spawnSync('npx', ['tsc', '-b', 'packages/testkit', 'packages/server'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (built.status !== 0) throw new Error('could not build packages/testkit and packages/server');
+}
+const kit = await import('@meterd/testkit');
+export const { freePort } = kit;
 
 /** Resident memory of a live process in MiB: VmHWM (the peak) or VmRSS; null off Linux. */
 export function rssMiB(pid, field = 'VmHWM') {
@@ -21,99 +35,53 @@ export function rssMiB(pid, field = 'VmHWM') {
   }
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function connects(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('connect', () => (socket.destroy(), resolve(true)));
-    socket.on('error', () => resolve(false));
-  });
-}
-
-async function waitForPort(port, child, output, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output()}`);
-    if (await connects(port)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server did not listen on ${port} within ${timeoutMs} ms:\n${output()}`);
-}
-
 const live = new Set();
 
-function start(command, args, port, options = {}) {
-  const child = spawn(command, args, {
-    cwd: options.cwd ?? ROOT,
-    stdio: ['ignore', options.quiet ? 'ignore' : 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env },
-  });
-  let output = '';
-  const keep = (d) => (output = (output + d).slice(-20_000));
-  child.stdout?.on('data', keep);
-  child.stderr.on('data', keep);
+/** A started server as the bench sees it: its port and memory; stop() returns its peak memory. */
+function track(child, port) {
   live.add(child);
-  const server = {
-    pid: child.pid,
+  return {
+    pid: child.process.pid,
     port,
-    output: () => output,
-    peakRssMiB: () => rssMiB(child.pid),
+    output: child.output,
+    peakRssMiB: () => rssMiB(child.process.pid),
     /** Stops the server (SIGTERM, then SIGKILL after 15 s); returns its peak memory. */
     async stop() {
-      const peak = rssMiB(child.pid);
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      const peak = rssMiB(child.process.pid);
+      await child.stop();
       live.delete(child);
       return peak;
     },
   };
-  return waitForPort(port, child, () => output).then(() => server);
+}
+
+async function start(command, args, port, options = {}) {
+  const child = kit.startProcess(command, args, { cwd: ROOT, outputLimit: 20_000, ...options });
+  const server = track(child, port);
+  await kit.waitForPort(port, { child });
+  return server;
 }
 
 /**
  * meterd on its defaults (embedded SQLite, synchronous=FULL, SigV4 verification on), or on
  * PostgreSQL when `databaseUrl` is given (`--database-url`; `--data` is then unused).
  */
-export function startMeterd({ port, dataDir, catalog, adminToken, databaseUrl }) {
-  return start(
-    process.execPath,
-    [
-      // e.g. BENCH_METERD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile meterd.
-      ...(process.env.BENCH_METERD_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      METERD_CLI,
-      'serve',
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--data',
-      dataDir,
-      '--catalog',
-      catalog,
-      '--admin-token',
-      adminToken,
-      '--log-level',
-      'warn',
-      ...(databaseUrl ? ['--database-url', databaseUrl] : []),
-    ],
+export async function startMeterd({ port, dataDir, catalog, adminToken, databaseUrl }) {
+  const meterd = await kit.startMeterd({
+    // e.g. BENCH_METERD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile meterd.
+    nodeArgs: process.env.BENCH_METERD_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
     port,
-  );
+    host: '127.0.0.1',
+    dataDir,
+    catalog,
+    adminToken,
+    logLevel: 'warn',
+    ...(databaseUrl ? { databaseUrl } : {}),
+    cwd: ROOT,
+    startTimeoutMs: 60_000,
+    outputLimit: 20_000,
+  });
+  return track(meterd, port);
 }
 
 export function startCeiling({ port }) {
@@ -142,6 +110,6 @@ export function startMoto({ port, moto }) {
 
 /** Kills whatever this module started and is still running (on exit or failure). */
 export function killAll() {
-  for (const child of live) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const child of live) void child.kill();
   live.clear();
 }

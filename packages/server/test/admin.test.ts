@@ -895,13 +895,13 @@ describe('the process', () => {
         ],
       }),
     );
-    await own.stop();
-    assert.equal(own.process.exitCode, 0, own.output());
-    assert.equal(own.process.signalCode, null);
-    assert.match(own.output(), /"signal":"SIGTERM"[^\n]*"msg":"shutting down"/);
-
-    const again = await startMeterd({ dataDir: own.dataDir });
+    // SIGTERM, then a new process on the same data.
+    const again = await own.restart();
     try {
+      assert.equal(own.process.exitCode, 0, own.output());
+      assert.equal(own.process.signalCode, null);
+      assert.match(own.output(), /"signal":"SIGTERM"[^\n]*"msg":"shutting down"/);
+
       const usage = await again.admin<{ records: Usage[] }>('GET', '/usage?limit=1000');
       assert.deepEqual(
         usage.body.records.map((r) => [r.meteringRecordId, r.quantity]),
@@ -930,6 +930,7 @@ describe('the process', () => {
     };
     const demo = await startMeterd({ catalog: null });
     const first = printed(demo.output());
+    let restarted: Meterd | undefined;
     try {
       assert.equal(first.seller.accessKeyId, 'AKIADEMOSELLER000001');
       assert.equal(first.buyer.accessKeyId, 'AKIADEMOBUYER0000001');
@@ -956,19 +957,15 @@ describe('the process', () => {
         }),
       );
       assert.equal(out.Results![0]!.Status, 'Success');
-    } finally {
-      await demo.stop();
-    }
 
-    const restarted = await startMeterd({ catalog: null, dataDir: demo.dataDir });
-    try {
+      restarted = await demo.restart();
       assert.deepEqual(printed(restarted.output()), first, 'the same demo secrets');
-      const out = await restarted
+      const again = await restarted
         .client({ ...first.seller })
         .send(new BatchMeterUsageCommand({ ProductCode: 'demo-saas', UsageRecords: [] }));
-      assert.deepEqual(out.Results, []);
+      assert.deepEqual(again.Results, []);
     } finally {
-      await restarted.stop();
+      await (restarted ?? demo).stop();
     }
   });
 });

@@ -179,7 +179,6 @@ after(() => meterd?.stop());
 
 it(`keeps every acknowledged record and audit event through ${KILLS} kill -9s`, async () => {
   meterd = await startMeterd();
-  const { dataDir } = meterd;
   const setup = await meterd.admin('POST', '/catalog', {
     products: [
       {
@@ -224,7 +223,7 @@ it(`keeps every acknowledged record and audit event through ${KILLS} kill -9s`, 
     assert.ok(roundAcks.length > 0, `round ${kill} acknowledged something`);
     acks.push(...roundAcks);
 
-    meterd = await startMeterd({ dataDir });
+    meterd = await running.restart();
     const rows = await everything<UsageRow>(meterd, '/usage', 'records');
     const byId = new Map<string, UsageRow[]>();
     for (const row of rows)

@@ -5,9 +5,6 @@
  */
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   BatchMeterUsageCommand,
@@ -27,13 +24,11 @@ describe(
     const instances: Meterd[] = [];
 
     before(async () => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'meterd-multi-'));
       // Start one first so that it migrates alone, then the others together (they must agree).
-      instances.push(await startMeterd({ dataDir }));
+      const first = await startMeterd();
+      instances.push(first);
       instances.push(
-        ...(await Promise.all(
-          Array.from({ length: INSTANCES - 1 }, () => startMeterd({ dataDir })),
-        )),
+        ...(await Promise.all(Array.from({ length: INSTANCES - 1 }, () => first.another()))),
       );
       for (const customer of CUSTOMERS.slice(1)) {
         const r = await instances[0]!.admin('POST', '/agreements', {

@@ -1,14 +1,7 @@
 /**
- * @module Starts the built meterd server (packages/server/dist) with a test catalog, for integration tests.
+ * @module Starts the built meterd server through the test kit, with a test catalog, for integration tests.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const MAIN = fileURLToPath(new URL('../../../server/dist/cli/main.js', import.meta.url));
+import { startMeterd as startServer } from '@meterd/testkit';
 
 /** The sellers' and buyers' keys of {@link CATALOG}. */
 export const SELLER = {
@@ -67,89 +60,30 @@ export interface Meterd {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
- * Starts `node packages/server/dist/cli/main.js serve` on a free port with {@link CATALOG} and a
- * fresh data folder, and waits until it logs that it listens. Fails with a clear message when
- * the server has not been built.
+ * Starts the built meterd (packages/server/dist) with {@link CATALOG} on a fresh data folder,
+ * and waits until it listens. Fails with a clear message when the server has not been built.
  *
  * @example
  * const meterd = await startMeterd();
  * try { ... } finally { await meterd.stop(); }
  */
 export async function startMeterd(): Promise<Meterd> {
-  if (!existsSync(MAIN)) {
-    throw new Error(
-      `The meterd server is not built (${MAIN} is missing): run \`npm run build\` at the repository root first.`,
-    );
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'meterd-client-it-'));
-  const catalog = join(dir, 'catalog.json');
-  writeFileSync(catalog, JSON.stringify(CATALOG));
-  const port = await freePort();
-  const adminToken = 'client-integration-admin-token';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      MAIN,
-      'serve',
-      '--port',
-      String(port),
-      '--data',
-      join(dir, 'data'),
-      '--catalog',
-      catalog,
-      '--admin-token',
-      adminToken,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`meterd did not start within 20 s:\n${log}`)),
-      20_000,
-    );
-    child.stdout!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('"msg":"meterd listening"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`meterd exited with ${code} before listening:\n${log}`));
-    });
-  });
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startServer({ catalog: CATALOG });
   return {
-    url,
+    url: server.url,
     async mintRegistrationToken(productCode, customerAWSAccountId) {
-      const res = await fetch(`${url}/admin/v1/registration-tokens`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ productCode, customerAWSAccountId }),
-      });
-      if (!res.ok)
-        throw new Error(`minting a registration token failed: ${res.status} ${await res.text()}`);
-      return ((await res.json()) as { registrationToken: string }).registrationToken;
+      const res = await server.admin<{ registrationToken: string }>(
+        'POST',
+        '/registration-tokens',
+        { productCode, customerAWSAccountId },
+      );
+      if (res.status < 200 || res.status >= 300)
+        throw new Error(
+          `minting a registration token failed: ${res.status} ${JSON.stringify(res.body)}`,
+        );
+      return res.body.registrationToken;
     },
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => server.stop(),
   };
 }

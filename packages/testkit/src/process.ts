@@ -1,0 +1,67 @@
+/**
+ * @module Child processes that a test or the benchmark starts and must stop: their output is
+ * kept, and stopping asks first (SIGTERM) and insists later (SIGKILL).
+ */
+
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface ProcessOptions {
+  cwd?: string;
+  /** Added to this process's environment. */
+  env?: Record<string, string>;
+  /** Do not read standard output (a chatty process whose output nobody looks at). */
+  quiet?: boolean;
+  /** Keep only the last this many characters of output (a long benchmark run). */
+  outputLimit?: number;
+}
+
+/** A running child process. */
+export interface Child {
+  process: ChildProcess;
+  /** Standard output and standard error so far, interleaved. */
+  output(): string;
+  running(): boolean;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL; resolves once the process has exited. */
+  kill(): Promise<void>;
+}
+
+/** Starts `command` with its output piped and kept. */
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  options: ProcessOptions = {},
+): Child {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', options.quiet ? 'ignore' : 'pipe', 'pipe'],
+  });
+  const limit = options.outputLimit ?? Infinity;
+  let output = '';
+  const keep = (data: Buffer) => {
+    output += data.toString();
+    if (output.length > limit) output = output.slice(-limit);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr!.on('data', keep);
+  // 'close' rather than 'exit': by then every byte of output has been read.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  return {
+    process: child,
+    output: () => output,
+    running,
+    async stop(graceMs = 15_000) {
+      if (running()) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await closed;
+      clearTimeout(timer);
+    },
+    async kill() {
+      if (running()) child.kill('SIGKILL');
+      await closed;
+    },
+  };
+}
