@@ -1,5 +1,6 @@
 // Turns a benchmark run into its JSON record (bench/results/) and the Markdown tables of
-// bench/README.md (between the results markers), and evaluates the issue's done-when targets.
+// bench/README.md (between the results markers), and checks the run against meterd's performance
+// targets.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const START = '<!-- results:start -->';
@@ -16,7 +17,7 @@ const ms = (us) => fmt(us / 1000, us < 10_000 ? 2 : 1);
 const stored = (n) =>
   n === undefined || n === null ? '–' : n >= 1e6 ? `${fmt(n / 1e6, 2)} M` : `${fmt(n / 1e3, 0)} k`;
 
-/** The done-when targets of the issue, checked against one run. */
+/** meterd's performance targets, checked against one run. */
 export function evaluate(run) {
   const at32 = (list) => list?.find((p) => p.connections === 32);
   const meterd = at32(run.meterd.sweep);
@@ -155,7 +156,7 @@ export function markdown(run) {
     `| meterd on PostgreSQL, 1 instance / meterd on SQLite | ${pct(run.ratios.postgresOneOverSqlite)} |`,
     `| meterd on PostgreSQL, 2 instances (16 + 16 connections) / meterd on SQLite | ${pct(run.ratios.postgresTwoOverSqlite)} |`,
   );
-  lines.push('', '| done-when target | this run | holds |', '| --- | --- | :---: |');
+  lines.push('', '| target | this run | holds |', '| --- | --- | :---: |');
   for (const c of run.checks)
     lines.push(
       `| ${c.target} | ${c.display} | ${c.pass === null ? '–' : c.pass ? 'yes' : '**no**'} |`,
