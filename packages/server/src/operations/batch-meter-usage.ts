@@ -187,7 +187,7 @@ export async function batchMeterUsage(
   }
   const toWrite = rows.filter((r): r is UsageRecordRow => r !== undefined);
 
-  // Nothing written: the entitled records go back to be retried.
+  // A store that cannot take the records writes none: the entitled ones go back to be retried.
   recorder.whenStoreUnavailable(() => ({
     Results: records
       .filter((_, i) => !rows[i])

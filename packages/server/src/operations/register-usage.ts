@@ -74,6 +74,7 @@ export async function registerUsage(
     Signature: signature,
     ...(expired ? { PublicKeyRotationTimestamp: key.expiresAt! } : {}),
   };
+  // A task's first call commits with its registration; the dispatcher audits later ones.
   if (first)
     await recorder.registerTask(principal.accessKeyId, product.productCode, ctx.now, output);
   return output;
