@@ -163,6 +163,67 @@ describe('admin API authentication', () => {
   });
 });
 
+describe('admin API refusals', () => {
+  const json = 'application/json';
+  // [what, method, path, content type, body, status, code]
+  const cases: Array<[string, string, string, string | null, string | null, number, string]> = [
+    ['invalid JSON', 'POST', '/agreements', json, '{"productCode":', 400, 'InvalidJson'],
+    ['an empty JSON body', 'POST', '/agreements', json, '', 400, 'InvalidJson'],
+    ['an XML body', 'POST', '/agreements', 'application/xml', '<a/>', 415, 'UnsupportedMediaType'],
+    [
+      'a form body',
+      'POST',
+      '/catalog',
+      'application/x-www-form-urlencoded',
+      'a=b',
+      415,
+      'UnsupportedMediaType',
+    ],
+    [
+      'a content type that does not parse',
+      'POST',
+      '/catalog',
+      ';;;',
+      '{}',
+      415,
+      'UnsupportedMediaType',
+    ],
+    [
+      'a body over 1 MB',
+      'POST',
+      '/catalog',
+      json,
+      JSON.stringify({ pad: 'x'.repeat(1 << 20) }),
+      413,
+      'RequestEntityTooLarge',
+    ],
+    ['an unknown route', 'GET', '/no-such-route', null, null, 404, 'NotFound'],
+    ['a wrong method', 'DELETE', '/products', null, null, 404, 'NotFound'],
+    ['a URL that cannot be decoded', 'GET', '/products/%zz', null, null, 400, 'BadRequest'],
+  ];
+  for (const [what, method, path, contentType, body, status, code] of cases)
+    it(`answers ${what} with ${status} ${code}, in the admin API's shape`, async () => {
+      const response = await fetch(`${meterd.url}/admin/v1${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          ...(contentType === null ? {} : { 'content-type': contentType }),
+        },
+        ...(body === null ? {} : { body }),
+      });
+      const text = await response.text();
+      assert.equal(response.status, status, text);
+      assert.doesNotMatch(text, /FST_/, "Fastify's own codes are not sent");
+      assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+      assert.ok(response.headers.get('x-amzn-requestid'), 'a request id');
+      const answer = JSON.parse(text) as AdminError;
+      assert.deepEqual(Object.keys(answer), ['error']);
+      assert.deepEqual(Object.keys(answer.error).sort(), ['code', 'message']);
+      assert.equal(answer.error.code, code);
+      assert.equal(typeof answer.error.message, 'string');
+    });
+});
+
 describe('accounts and access keys', () => {
   it('creates an account with a generated id, key and secret that work with the SDK', async () => {
     const created = await meterd.admin<{

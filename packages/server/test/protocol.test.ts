@@ -225,6 +225,82 @@ describe('AWS JSON 1.1 framing', () => {
       assertAwsError(answer, answer.status, type);
     });
 
+  // What Fastify refuses before any handler, outside the admin API: [what, method, path,
+  // content type, body, status, error type]. Fastify's own codes never reach the caller.
+  const refused: Array<[string, string, string, string | null, string | null, number, string]> = [
+    [
+      'an empty JSON body to an unknown path',
+      'POST',
+      '/x',
+      'application/json',
+      '',
+      400,
+      'SerializationException',
+    ],
+    [
+      'invalid JSON to /healthz',
+      'POST',
+      '/healthz',
+      'application/json',
+      '{"a":',
+      400,
+      'SerializationException',
+    ],
+    [
+      'an over-large body to an unknown path',
+      'POST',
+      '/x',
+      'application/json',
+      JSON.stringify({ pad: 'x'.repeat(1 << 20) }),
+      413,
+      'RequestEntityTooLargeException',
+    ],
+    [
+      'a content type that does not parse to /',
+      'POST',
+      '/',
+      ';;;',
+      '{}',
+      415,
+      'UnsupportedMediaTypeException',
+    ],
+    [
+      'an XML body to an unknown path',
+      'POST',
+      '/x',
+      'application/xml',
+      '<a/>',
+      404,
+      'UnknownOperationException',
+    ],
+    ['a wrong method to /', 'DELETE', '/', null, null, 404, 'UnknownOperationException'],
+    [
+      'a wrong method to /healthz',
+      'POST',
+      '/healthz',
+      null,
+      null,
+      404,
+      'UnknownOperationException',
+    ],
+    ['a URL that cannot be decoded', 'POST', '/%zz', null, null, 400, 'SerializationException'],
+  ];
+  for (const [what, method, path, contentType, body, status, type] of refused)
+    it(`answers ${what} with ${status} ${type}, never with Fastify's codes`, async () => {
+      const response = await fetch(`${meterd.url}${path}`, {
+        method,
+        ...(contentType === null ? {} : { headers: { 'content-type': contentType } }),
+        ...(body === null ? {} : { body }),
+      });
+      const text = await response.text();
+      assert.doesNotMatch(text, /FST_/);
+      assertAwsError(
+        { status: response.status, headers: response.headers, text, json: JSON.parse(text) },
+        status,
+        type,
+      );
+    });
+
   it('puts a request id on /healthz and /metrics too', async () => {
     for (const path of ['/healthz', '/metrics']) {
       const response = await fetch(`${meterd.url}${path}`);

@@ -21,6 +21,7 @@ import type {
   Product,
   RegistrationToken,
 } from '../domain/catalog.js';
+import { pickAgreement } from '../domain/agreements.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 
 /** What an apply wrote, with generated identifiers and secrets filled in. */
@@ -165,10 +166,8 @@ export class CatalogService {
         'productCode',
         `product ${productCode} is a ${product.type} product; registration tokens are for SaaS products`,
       );
-    const agreements = await this.store.findAgreements({ productCode, customerAWSAccountId });
     const agreement =
-      agreements.find((a) => a.status === 'active') ??
-      agreements[0] ??
+      pickAgreement(await this.store.findAgreements({ productCode, customerAWSAccountId })) ??
       (await this.apply({ agreements: [{ productCode, customerAWSAccountId }] })).agreements[0]!;
     const now = this.now();
     const token: RegistrationToken = {

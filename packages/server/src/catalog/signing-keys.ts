@@ -17,6 +17,9 @@ import type { SigningKey } from '../domain/catalog.js';
 
 export const SIGNING_ALGORITHM = 'PS256';
 
+/** How long a rotated-out version stays current unless the rotation says otherwise: a week. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
+
 /** The latest time a JavaScript Date can hold (ECMAScript's 8.64e15 ms after the epoch). */
 const LAST_DATE_MS = 8.64e15;
 

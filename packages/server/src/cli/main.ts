@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { writeCloudTrailFiles } from '../audit/export.js';
+import { DEFAULT_ROTATION_GRACE_SECONDS } from '../catalog/signing-keys.js';
 import type { AuditEvent } from '../audit/event.js';
 import { DEFAULT_LIMITS, flagOf, type Limits } from '../http/limits.js';
 import { startServer } from '../server.js';
@@ -396,7 +397,7 @@ export function buildProgram(): Command {
         '--grace <seconds>',
         'how long the previous version stays current',
         integer('grace'),
-        7 * 24 * 3600,
+        DEFAULT_ROTATION_GRACE_SECONDS,
       ),
   ).action(async (opts) =>
     print(

@@ -4,9 +4,8 @@
  */
 
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
-  CatalogError,
   parseAccessKey,
   parseAccount,
   parseAgreement,
@@ -15,26 +14,16 @@ import {
   ACCOUNT_ID,
 } from '../catalog/document.js';
 import { NotFoundError, type CatalogService } from '../catalog/service.js';
-import type { SigningKeys } from '../catalog/signing-keys.js';
+import { DEFAULT_ROTATION_GRACE_SECONDS, type SigningKeys } from '../catalog/signing-keys.js';
 import { NUL, UNPAIRED_SURROGATE } from '../protocol/validate.js';
 import type { MeteringOperation, Store } from '../storage/store.js';
+import { AdminError } from './errors.js';
 
 export interface AdminOptions {
   store: Store;
   catalog: CatalogService;
   signingKeys: SigningKeys;
   adminToken: string;
-}
-
-/** An admin API error: `{"error": {"code", "message"}}` with an HTTP status. */
-export class AdminError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const MAX_PAGE = 1000;
@@ -109,23 +98,6 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
         'Text must not contain the NUL character (U+0000) or unpaired surrogates.',
       );
   });
-
-  app.setErrorHandler(
-    (error: Error & { statusCode?: number; code?: string }, request, reply: FastifyReply) => {
-      const e =
-        error instanceof AdminError
-          ? error
-          : error instanceof CatalogError
-            ? new AdminError(400, 'InvalidCatalog', error.message)
-            : error instanceof NotFoundError
-              ? new AdminError(404, 'NotFound', error.message)
-              : error.statusCode && error.statusCode < 500
-                ? new AdminError(error.statusCode, error.code ?? 'BadRequest', error.message)
-                : (request.log.error({ err: error }, 'admin request failed'),
-                  new AdminError(500, 'InternalError', 'An internal error occurred.'));
-      return reply.code(e.status).send({ error: { code: e.code, message: e.message } });
-    },
-  );
 
   // The catalog as a whole.
   app.get('/catalog', async () => catalog.export());
@@ -247,7 +219,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     keys: (await signingKeys.list()).map(({ privateKeyPem: _, ...k }) => k),
   }));
   app.post('/signing-keys/rotate', async (request, reply) => {
-    const grace = body(request).previousKeyGraceSeconds ?? 7 * 24 * 3600;
+    const grace = body(request).previousKeyGraceSeconds ?? DEFAULT_ROTATION_GRACE_SECONDS;
     if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0)
       throw new AdminError(
         400,

@@ -8,10 +8,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { Authenticator } from '../auth/authenticator.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { SigningKeys } from '../catalog/signing-keys.js';
-import { UnknownOperationException } from '../protocol/errors.js';
+import { Dispatcher, type BeforeOperation } from '../operations/dispatcher.js';
+import { MAX_BODY_BYTES } from '../protocol/wire.js';
 import type { Store } from '../storage/store.js';
 import { adminRoutes } from './admin-routes.js';
-import { awsEndpoint, awsErrorHandler, sendAwsError } from './aws-endpoint.js';
+import { awsEndpoint } from './aws-endpoint.js';
+import { AdminError, errorHandler, notFoundHandler, sendAdminError } from './errors.js';
 import { applyLimits, resolveLimits, serverOptions, type Limits } from './limits.js';
 import type { Metrics } from './metrics.js';
 import type { Clock } from '../domain/clock.js';
@@ -27,6 +29,8 @@ export interface AppOptions {
   limits?: Limits;
   logger?: FastifyBaseLogger;
   now?: Clock;
+  /** Hooks run before every AWS operation, in this order (see operations/dispatcher.ts). */
+  beforeOperation?: BeforeOperation[];
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -40,7 +44,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       requestIdLogLabel: 'requestId',
       disableRequestLogging: true,
     }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: MAX_BODY_BYTES,
     return503OnClosing: true,
   });
 
@@ -62,16 +66,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     );
   });
 
-  // Unknown paths, and errors outside the endpoint and the admin API, are AWS-shaped too.
-  app.setNotFoundHandler((request, reply) =>
-    sendAwsError(
-      request,
-      reply,
-      new UnknownOperationException(`No route for ${request.method} ${request.url.split('?')[0]}.`),
-      404,
-    ),
-  );
-  app.setErrorHandler(awsErrorHandler);
+  // Under /admin/ the admin API's shape, everywhere else AWS's, for every route.
+  app.setNotFoundHandler(notFoundHandler);
+  app.setErrorHandler(errorHandler);
 
   const auth = new Authenticator({
     store,
@@ -79,10 +76,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     verifySignatures: options.verifySignatures,
     ...(options.now ? { now: options.now } : {}),
   });
-  await app.register(awsEndpoint, {
+  const dispatcher = new Dispatcher({
     deps: { store, region: options.region, signingKeys: options.signingKeys },
+    log: app.log,
+    ...(options.beforeOperation ? { beforeOperation: options.beforeOperation } : {}),
+  });
+  await app.register(awsEndpoint, {
+    dispatcher,
     auth,
     metrics,
+    region: options.region,
     ...(options.now ? { now: options.now } : {}),
   });
   await app.register(adminRoutes, {
@@ -111,7 +114,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const match = /^(\d+)\.pem$/.exec(request.params.file);
     const key = match ? await options.signingKeys.get(Number(match[1])) : undefined;
     if (!key)
-      return reply.code(404).send({ error: { code: 'NotFound', message: 'No such key version.' } });
+      return sendAdminError(
+        request,
+        reply,
+        new AdminError(404, 'NotFound', 'No such key version.'),
+      );
     return reply.header('content-type', 'application/x-pem-file').send(key.publicKeyPem);
   });
   return app;

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyHttpOptions, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
 import {
   RequestHeaderFieldsTooLargeException,
   RequestTimeoutException,
@@ -18,8 +18,8 @@ import {
   ThrottlingException,
   type AwsError,
 } from '../protocol/errors.js';
-import { CONTENT_TYPE } from '../protocol/wire.js';
-import { sendAwsError } from './aws-endpoint.js';
+import { errorResponse } from '../protocol/wire.js';
+import { errorHandler, sendAwsError } from './errors.js';
 
 export interface Limits {
   /** Largest request head (request line and headers) in bytes; a larger one gets a 431. */
@@ -101,13 +101,8 @@ export function serverOptions(limits: Limits): FastifyHttpOptions<Server> {
       connectionsCheckingInterval: Math.max(100, Math.min(1000, ...timeouts.map((t) => t / 2))),
     },
     clientErrorHandler,
-    // A URL that cannot be decoded is refused before routing: answer in the shape of its area.
-    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
-      reply.header('x-amzn-RequestId', request.id);
-      if (request.url.startsWith('/admin/'))
-        return reply.code(400).send({ error: { code: 'BadRequest', message: error.message } });
-      return sendAwsError(request, reply, new SerializationException(error.message));
-    },
+    // A URL that cannot be decoded is refused before routing: answered as any other error.
+    frameworkErrors: errorHandler,
   };
 }
 
@@ -157,13 +152,11 @@ function clientErrorHandler(
   // A response already under way on this connection cannot be followed by another.
   const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && !pending?.headersSent) {
-    const body = JSON.stringify({ __type: wire.name, message: wire.message });
+    const { status, headers, body } = errorResponse(wire, randomUUID());
     socket.write(
       [
-        `HTTP/1.1 ${wire.$status} ${STATUS_CODES[wire.$status]}`,
-        `Content-Type: ${CONTENT_TYPE}`,
-        `x-amzn-RequestId: ${randomUUID()}`,
-        `x-amzn-ErrorType: ${wire.name}`,
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+        ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
         `Content-Length: ${Buffer.byteLength(body)}`,
         'Connection: close',
         '',

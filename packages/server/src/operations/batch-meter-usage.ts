@@ -4,8 +4,8 @@
  * each record gets its own status, and records repeated within the same hour deduplicate.
  */
 
-import { buildEvent } from '../audit/event.js';
 import type { CallContext } from '../domain/call-context.js';
+import { pickAgreement } from '../domain/agreements.js';
 import { newTimeOrderedId } from '../domain/identifiers.js';
 import type { Agreement, Product } from '../domain/catalog.js';
 import {
@@ -21,16 +21,8 @@ import type {
   UsageRecordResult,
 } from '../protocol/shapes.js';
 import type { UsageRecordRow } from '../storage/store.js';
-import type { OperationDeps } from './deps.js';
-import { TransientStoreError } from '../storage/errors.js';
-import {
-  checkAllocations,
-  checkTimeWindow,
-  dedupeUntil,
-  entitles,
-  hourOf,
-  pickAgreement,
-} from './usage-rules.js';
+import type { CallRecorder, OperationDeps } from './deps.js';
+import { checkAllocations, checkTimeWindow, dedupeUntil, entitles, hourOf } from './usage-rules.js';
 
 const invalidProduct = (code: string) =>
   new InvalidProductCodeException(`The product code ${code} is invalid.`);
@@ -150,6 +142,7 @@ export async function batchMeterUsage(
   deps: OperationDeps,
   ctx: CallContext,
   input: BatchMeterUsageInput,
+  recorder: CallRecorder<BatchMeterUsageOutput>,
 ): Promise<BatchMeterUsageOutput> {
   const records = input.UsageRecords;
   const licences = await licencesOf(deps, ctx, records);
@@ -194,37 +187,26 @@ export async function batchMeterUsage(
   }
   const toWrite = rows.filter((r): r is UsageRecordRow => r !== undefined);
 
-  try {
-    return await deps.store.recordUsage(toWrite, (outcomes) => {
-      let next = 0;
-      const results = records.map((record, i): UsageRecordResult => {
-        if (!rows[i]) return { UsageRecord: record, Status: 'CustomerNotSubscribed' };
-        const { row, created } = outcomes[next++]!;
-        const same = created || row.fingerprint === rows[i]!.fingerprint;
-        return {
-          UsageRecord: record,
-          MeteringRecordId: row.meteringRecordId,
-          Status: same ? 'Success' : 'DuplicateRecord',
-        };
-      });
-      const output: BatchMeterUsageOutput = { Results: results, UnprocessedRecords: [] };
+  // A store that cannot take the records writes none: the entitled ones go back to be retried.
+  recorder.whenStoreUnavailable(() => ({
+    Results: records
+      .filter((_, i) => !rows[i])
+      .map((record) => ({ UsageRecord: record, Status: 'CustomerNotSubscribed' })),
+    UnprocessedRecords: records.filter((_, i) => rows[i]),
+  }));
+  const { output } = await recorder.recordUsage(toWrite, (outcomes) => {
+    let next = 0;
+    const results = records.map((record, i): UsageRecordResult => {
+      if (!rows[i]) return { UsageRecord: record, Status: 'CustomerNotSubscribed' };
+      const { row, created } = outcomes[next++]!;
+      const same = created || row.fingerprint === rows[i]!.fingerprint;
       return {
-        value: output,
-        event: buildEvent(ctx, 'BatchMeterUsage', input, { response: output }),
+        UsageRecord: record,
+        MeteringRecordId: row.meteringRecordId,
+        Status: same ? 'Success' : 'DuplicateRecord',
       };
     });
-  } catch (error) {
-    if (!(error instanceof TransientStoreError)) throw error;
-    // Nothing was written: hand every record back for the client to retry.
-    const output: BatchMeterUsageOutput = {
-      Results: records
-        .filter((_, i) => !rows[i])
-        .map((record) => ({ UsageRecord: record, Status: 'CustomerNotSubscribed' })),
-      UnprocessedRecords: records.filter((_, i) => rows[i]),
-    };
-    await deps.store
-      .appendEvent(buildEvent(ctx, 'BatchMeterUsage', input, { response: output }))
-      .catch(() => undefined);
-    return output;
-  }
+    return { output: { Results: results, UnprocessedRecords: [] } };
+  });
+  return output;
 }

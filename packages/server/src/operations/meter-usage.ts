@@ -5,10 +5,8 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { buildEvent } from '../audit/event.js';
 import type { CallContext } from '../domain/call-context.js';
 import {
-  type AwsError,
   CustomerNotEntitledException,
   DryRunOperation,
   DuplicateRequestException,
@@ -17,22 +15,17 @@ import {
   InvalidProductCodeException,
   InvalidUsageDimensionException,
 } from '../protocol/errors.js';
+import { pickAgreement } from '../domain/agreements.js';
 import { newTimeOrderedId } from '../domain/identifiers.js';
 import type { MeterUsageInput, MeterUsageOutput } from '../protocol/shapes.js';
-import { markAudited, type OperationDeps } from './deps.js';
-import {
-  checkAllocations,
-  checkTimeWindow,
-  dedupeUntil,
-  entitles,
-  hourOf,
-  pickAgreement,
-} from './usage-rules.js';
+import type { CallRecorder, OperationDeps } from './deps.js';
+import { checkAllocations, checkTimeWindow, dedupeUntil, entitles, hourOf } from './usage-rules.js';
 
 export async function meterUsage(
   deps: OperationDeps,
   ctx: CallContext,
   input: MeterUsageInput,
+  recorder: CallRecorder<MeterUsageOutput>,
 ): Promise<MeterUsageOutput> {
   const { principal } = ctx;
   const product = await deps.store.getProduct(input.ProductCode);
@@ -86,7 +79,7 @@ export async function meterUsage(
       ])
     : String(quantity);
 
-  const answer = await deps.store.recordUsage(
+  const answer = await recorder.recordUsage(
     [
       {
         meteringRecordId: newTimeOrderedId(ctx.now.getTime()),
@@ -110,26 +103,21 @@ export async function meterUsage(
     ],
     ([outcome]) => {
       const { row, created } = outcome!;
-      let error: AwsError | undefined;
-      if (!created && row.fingerprint !== fingerprint)
-        error = continuous
+      if (created || row.fingerprint === fingerprint)
+        return { output: { MeteringRecordId: row.meteringRecordId } };
+      return {
+        error: continuous
           ? new IdempotencyConflictException(
               `ClientToken ${clientToken} was already used with different parameters.`,
             )
           : new DuplicateRequestException(
               `Usage for dimension ${input.UsageDimension} in the hour of ${usageTime.toISOString()} was already metered by this resource with a different quantity.`,
-            );
-      const output: MeterUsageOutput = { MeteringRecordId: row.meteringRecordId };
-      const request = { ...input, ClientToken: clientToken };
-      const value: { error: AwsError } | { output: MeterUsageOutput } = error
-        ? { error }
-        : { output };
-      return {
-        value,
-        event: buildEvent(ctx, 'MeterUsage', request, error ? { error } : { response: output }),
+            ),
       };
     },
+    // The event records the ClientToken the call ran with, generated when it had none.
+    { ...input, ClientToken: clientToken },
   );
-  if ('error' in answer) throw markAudited(answer.error);
+  if ('error' in answer) throw answer.error;
   return answer.output;
 }

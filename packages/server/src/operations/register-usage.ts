@@ -5,8 +5,8 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { buildEvent } from '../audit/event.js';
 import type { CallContext } from '../domain/call-context.js';
+import { pickAgreement } from '../domain/agreements.js';
 import type { SigningKeys } from '../catalog/signing-keys.js';
 import {
   CustomerNotEntitledException,
@@ -16,8 +16,8 @@ import {
   PlatformNotSupportedException,
 } from '../protocol/errors.js';
 import type { RegisterUsageInput, RegisterUsageOutput } from '../protocol/shapes.js';
-import type { OperationDeps } from './deps.js';
-import { entitles, pickAgreement } from './usage-rules.js';
+import type { CallRecorder, OperationDeps } from './deps.js';
+import { entitles } from './usage-rules.js';
 
 export interface RegisterUsageDeps {
   signingKeys: SigningKeys;
@@ -27,6 +27,7 @@ export async function registerUsage(
   deps: OperationDeps & RegisterUsageDeps,
   ctx: CallContext,
   input: RegisterUsageInput,
+  recorder: CallRecorder<RegisterUsageOutput>,
 ): Promise<RegisterUsageOutput> {
   const { principal } = ctx;
   const product = await deps.store.getProduct(input.ProductCode);
@@ -73,9 +74,8 @@ export async function registerUsage(
     Signature: signature,
     ...(expired ? { PublicKeyRotationTimestamp: key.expiresAt! } : {}),
   };
-  const event = buildEvent(ctx, 'RegisterUsage', input, { response: output });
+  // A task's first call commits with its registration; the dispatcher audits later ones.
   if (first)
-    await deps.store.registerTask(principal.accessKeyId, product.productCode, ctx.now, event);
-  else await deps.store.appendEvent(event);
+    await recorder.registerTask(principal.accessKeyId, product.productCode, ctx.now, output);
   return output;
 }

@@ -3,9 +3,7 @@
  * fulfillment URL for the buyer's identity. Tokens of another seller's products are invalid.
  */
 
-import { buildEvent } from '../audit/event.js';
 import type { CallContext } from '../domain/call-context.js';
-import { redactRequest } from '../audit/redact.js';
 import { ExpiredTokenException, InvalidTokenException } from '../protocol/errors.js';
 import type { ResolveCustomerInput, ResolveCustomerOutput } from '../protocol/shapes.js';
 import type { OperationDeps } from './deps.js';
@@ -24,16 +22,10 @@ export async function resolveCustomer(
     throw new ExpiredTokenException('Registration token has expired.');
   const agreement = await deps.store.getAgreement(token.licenseArn);
   if (!agreement) throw invalid();
-  const output: ResolveCustomerOutput = {
+  return {
     CustomerIdentifier: agreement.customerIdentifier,
     CustomerAWSAccountId: agreement.customerAWSAccountId,
     ProductCode: agreement.productCode,
     LicenseArn: agreement.licenseArn,
   };
-  await deps.store.appendEvent(
-    buildEvent(ctx, 'ResolveCustomer', redactRequest('ResolveCustomer', input), {
-      response: output,
-    }),
-  );
-  return output;
 }

@@ -96,9 +96,3 @@ export function entitles(agreement: Agreement, time: Date, now: Date): boolean {
     );
   return false;
 }
-
-/** The agreement to use among a customer's agreements for a product: active ones first. */
-export const pickAgreement = (agreements: Agreement[]) =>
-  agreements.find((a) => a.status === 'active') ??
-  agreements.find((a) => a.status === 'unsubscribed') ??
-  agreements[0];

@@ -1,9 +1,10 @@
 /**
- * @module AWS JSON 1.1 framing: the target header, body parsing, and output serialization
- * (Dates become epoch seconds, undefined members are left out).
+ * @module AWS JSON 1.1 framing: the target header, body parsing, output serialization (Dates
+ * become epoch seconds, undefined members are left out) and the error answer.
  */
 
 import {
+  type AwsError,
   SerializationException,
   UnknownOperationException,
   UnsupportedMediaTypeException,
@@ -46,6 +47,22 @@ export const unsupportedMediaType = (contentType: string | undefined) =>
   new UnsupportedMediaTypeException(
     `Unsupported Media Type: '${contentType ?? ''}'; expected ${CONTENT_TYPE}.`,
   );
+
+/**
+ * An error as AWS sends it: `{"__type", "message"}` in the JSON content type, the type again in
+ * `x-amzn-ErrorType`, and the request id in `x-amzn-RequestId`. `status` defaults to the error's.
+ */
+export function errorResponse(error: AwsError, requestId: string, status = error.$status) {
+  return {
+    status,
+    headers: {
+      'content-type': CONTENT_TYPE,
+      'x-amzn-ErrorType': error.name,
+      'x-amzn-RequestId': requestId,
+    },
+    body: JSON.stringify({ __type: error.name, message: error.message }),
+  };
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

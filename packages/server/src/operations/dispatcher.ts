@@ -1,0 +1,200 @@
+/**
+ * @module The one path of every AWS operation, from an authenticated call's body to its answer:
+ * parse and validate, the hooks before the operation, the operation, the audit event (one per
+ * call, accepted or rejected, its secrets redacted), and the AWS error of whatever was thrown.
+ */
+
+import { buildEvent, type AuditEvent } from '../audit/event.js';
+import { redactRequest } from '../audit/redact.js';
+import type { CallContext } from '../domain/call-context.js';
+import { AwsError, ThrottlingException, toWireError } from '../protocol/errors.js';
+import type { OperationName, OperationTypes } from '../protocol/shapes.js';
+import { parseInput } from '../protocol/validate.js';
+import { parseBody } from '../protocol/wire.js';
+import { TransientStoreError } from '../storage/errors.js';
+import type { Store, UsageOutcome, UsageRecordRow } from '../storage/store.js';
+import { batchMeterUsage } from './batch-meter-usage.js';
+import type { Answer, CallRecorder, OperationDeps } from './deps.js';
+import { meterUsage } from './meter-usage.js';
+import { registerUsage, type RegisterUsageDeps } from './register-usage.js';
+import { resolveCustomer } from './resolve-customer.js';
+
+type Input<O extends OperationName> = OperationTypes[O][0];
+type Output<O extends OperationName> = OperationTypes[O][1];
+
+/** One authenticated call with its validated input, as the hooks before the operation see it. */
+export type Call = {
+  [O in OperationName]: { operation: O; ctx: CallContext; input: Input<O> };
+}[OperationName];
+
+/**
+ * A hook before the operation. Hooks run in the order given, after validation: one that throws
+ * refuses the call with what it threw (an AwsError as it is, anything else as an internal
+ * error), and the call is audited as refused; one that waits delays the call.
+ * @example
+ * // Refuse one product's MeterUsage calls for a while, as fault injection does:
+ * const flaky: BeforeOperation = ({ operation, input }) => {
+ *   if (operation === 'MeterUsage' && input.ProductCode === 'flaky-ami')
+ *     throw new ThrottlingException('Rate exceeded (injected).');
+ * };
+ * const dispatcher = new Dispatcher({ deps, log, beforeOperation: [flaky] });
+ */
+export type BeforeOperation = (call: Call) => void | Promise<void>;
+
+/** Where the dispatcher reports what a caller is not told; a pino or Fastify logger fits. */
+export interface DispatchLog {
+  error(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+export interface DispatcherOptions {
+  deps: OperationDeps & RegisterUsageDeps;
+  log: DispatchLog;
+  beforeOperation?: BeforeOperation[];
+}
+
+type Operation<O extends OperationName> = (
+  deps: OperationDeps & RegisterUsageDeps,
+  ctx: CallContext,
+  input: Input<O>,
+  recorder: CallRecorder<Output<O>>,
+) => Promise<Output<O>>;
+
+const operations: { [O in OperationName]: Operation<O> } = {
+  BatchMeterUsage: batchMeterUsage,
+  MeterUsage: meterUsage,
+  RegisterUsage: registerUsage,
+  ResolveCustomer: resolveCustomer,
+};
+
+export class Dispatcher {
+  private readonly deps: OperationDeps & RegisterUsageDeps;
+  private readonly log: DispatchLog;
+  private readonly beforeOperation: readonly BeforeOperation[];
+
+  constructor(options: DispatcherOptions) {
+    this.deps = options.deps;
+    this.log = options.log;
+    this.beforeOperation = [...(options.beforeOperation ?? [])];
+  }
+
+  /**
+   * Serves one authenticated call of `operation` with the raw `body`. Never throws: the answer
+   * is the output, or the AWS error to send; either way the call's audit event is stored.
+   */
+  async dispatch<O extends OperationName>(
+    operation: O,
+    ctx: CallContext,
+    body: Buffer,
+  ): Promise<Answer<Output<O>>> {
+    const audit = new CallAudit<Output<O>>(this.deps.store, ctx, operation);
+    try {
+      // What the event records as the request: the body as far as it could be read.
+      audit.request = parseBody(body);
+      const input = parseInput(operation, audit.request) as Input<O>;
+      audit.request = input;
+      const call = { operation, ctx, input } as Call;
+      for (const hook of this.beforeOperation) await hook(call);
+      const run = operations[operation] as Operation<O>;
+      const output = await run(this.deps, ctx, input, audit);
+      if (!audit.committed(output)) await audit.append({ output });
+      return { output };
+    } catch (caught) {
+      return this.refused(caught, audit, ctx);
+    }
+  }
+
+  private async refused<T>(caught: unknown, audit: CallAudit<T>, ctx: CallContext) {
+    const requestId = ctx.requestId;
+    if (caught instanceof TransientStoreError && audit.unavailable) {
+      const output = audit.unavailable();
+      // The store that could not take the records is not likely to take the event either.
+      await audit
+        .append({ output })
+        .catch((err: unknown) =>
+          this.log.warn({ err, requestId }, 'could not audit a call the store was unavailable for'),
+        );
+      return { output };
+    }
+    const error = this.errorOf(caught, requestId);
+    if (!audit.committed(caught))
+      await audit
+        .append({ error })
+        .catch((err: unknown) =>
+          this.log.error({ err, requestId }, 'could not audit a rejected call'),
+        );
+    return { error };
+  }
+
+  /** The AWS error a call that threw `caught` is answered with. */
+  private errorOf(caught: unknown, requestId: string): AwsError {
+    if (caught instanceof AwsError) return caught;
+    // A store that stays unavailable after retries: the client backs off and retries.
+    if (caught instanceof TransientStoreError)
+      return new ThrottlingException('Rate exceeded; the store is busy. Retry with backoff.');
+    this.log.error({ err: caught, requestId }, 'unexpected error');
+    return toWireError(caught);
+  }
+}
+
+/**
+ * The audit of one call, and the recorder its operation writes through: it builds the call's
+ * event (redacted here, and only here) and remembers the answer whose event committed with the
+ * call's writes, so that the dispatcher stores no second one.
+ */
+class CallAudit<T> implements CallRecorder<T> {
+  /** The request as the event records it: nothing, the parsed body, then the validated input. */
+  request: unknown;
+  /** BatchMeterUsage's answer when the store is unavailable (see `whenStoreUnavailable`). */
+  unavailable: (() => T) | undefined;
+  private written: Answer<T> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly ctx: CallContext,
+    private readonly operation: OperationName,
+  ) {}
+
+  async recordUsage<A extends Answer<T>>(
+    records: UsageRecordRow[],
+    settle: (outcomes: UsageOutcome[]) => A,
+    request?: unknown,
+  ): Promise<A> {
+    const answer = await this.store.recordUsage(records, (outcomes) => {
+      const settled = settle(outcomes);
+      return { value: settled, event: this.event(settled, request) };
+    });
+    this.written = answer;
+    return answer;
+  }
+
+  async registerTask(accessKeyId: string, productCode: string, at: Date, output: T) {
+    const answer = { output };
+    await this.store.registerTask(accessKeyId, productCode, at, this.event(answer));
+    this.written = answer;
+  }
+
+  whenStoreUnavailable(answer: () => T) {
+    this.unavailable = answer;
+  }
+
+  /** Whether the event of the call answered with `outcome` (an output or a thrown error) is in. */
+  committed(outcome: unknown): boolean {
+    const written = this.written;
+    if (!written) return false;
+    return 'error' in written ? written.error === outcome : written.output === outcome;
+  }
+
+  /** Stores the event of the call answered `answer` on its own. */
+  append(answer: Answer<T>): Promise<void> {
+    return this.store.appendEvent(this.event(answer));
+  }
+
+  private event(answer: Answer<T>, request = this.request): AuditEvent {
+    const outcome =
+      'error' in answer
+        ? { error: { name: answer.error.name, message: answer.error.message } }
+        : { response: answer.output };
+    return buildEvent(this.ctx, this.operation, redactRequest(this.operation, request), outcome);
+  }
+}
