@@ -14,7 +14,8 @@ import { buildEvent } from '../../audit/event.js';
 import { migrations } from '../migrations.js';
 import type { UsageOutcome, UsageRecordRow } from '../store.js';
 import { LiveKeys } from './live-keys.js';
-import { SqliteStore, sqliteCompiler } from './store.js';
+import { sqliteCompiler } from './dialect.js';
+import { SqliteStore } from './store.js';
 
 const HOUR = 3_600_000;
 const now = new Date();
