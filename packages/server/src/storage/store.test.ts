@@ -225,7 +225,12 @@ const a3 = agreement('arn:license/3', container.productCode, buyer.accountId, 'c
 
 for (const backend of BACKENDS) {
   const harness = await HARNESSES[backend]();
-  describe(backend, { skip: harness.skip ?? false }, () => {
+  describe(backend, () => {
+    if (harness.skip !== undefined) {
+      const reason = harness.skip;
+      it('keeps the store contract', (t) => t.skip(reason));
+      return;
+    }
     /** A store on fresh data, closed after `body`; `restart` closes it and opens it again. */
     async function withStore(
       body: (store: Store, restart: () => Promise<Store>) => Promise<void>,
