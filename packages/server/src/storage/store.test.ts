@@ -60,7 +60,9 @@ async function postgresHarness(): Promise<Harness> {
       fresh: () => Promise.reject(new Error('unreachable')),
     };
   }
-  const database = `meterd_test_store_${randomBytes(4).toString('hex')}`;
+  // Not named meterd_test_*: scripts/run-tests.mjs drops those when its PostgreSQL run ends,
+  // which may happen in another checkout's run while this suite is using its database.
+  const database = `meterd_contract_${randomBytes(4).toString('hex')}`;
   await admin.query(`create database ${database}`);
   const url = new URL(POSTGRES_URL);
   url.pathname = `/${database}`;

@@ -1,8 +1,8 @@
 /**
  * @module The embedded SQLite backend, one process per data directory. Usage is a packed log,
- * one row per metering call (usage.ts, usage-log.ts), deduplicated against the keys that can
- * still be presented, held in memory for the 7 hours a key can be presented (live-keys.ts),
- * and against client tokens, kept in a table of their own. Concurrent writes share one
+ * one row per metering call (usage.ts, usage-log.ts), deduplicated against the live keys, held
+ * in memory for the 7 hours a key can be presented (live-keys.ts), and against client tokens,
+ * kept in a table of their own. Concurrent writes share one
  * transaction per turn of the event loop, the WAL fdatasync'ed off the event loop before any
  * acknowledgement (group-commit.ts); checkpoints run in a background thread
  * (checkpointer.ts); catalog reads come from memory (catalog.ts). This file opens the
