@@ -1,7 +1,7 @@
 /**
  * @module Versioned schema migrations, written once with Kysely's schema builder and compiled
- * for each SQL dialect. A backend applies, in one transaction each, those not yet recorded in
- * `schema_migrations`.
+ * for each SQL dialect. migrate.ts plans those not yet recorded in `schema_migrations`; each
+ * backend runs the plan.
  */
 
 import { sql, type Compilable, type Kysely } from 'kysely';

@@ -1,9 +1,34 @@
 /**
  * @module Queries built once with Kysely and run many times as prepared statements: values
- * are named markers at build time and bound by name at run time.
+ * are named markers at build time and bound by name at run time. Kysely only compiles here;
+ * each backend executes through its own driver.
  */
 
-import type { Compilable } from 'kysely';
+import {
+  DummyDriver,
+  Kysely,
+  type Compilable,
+  type DatabaseIntrospector,
+  type DialectAdapter,
+  type QueryCompiler,
+} from 'kysely';
+import type { Database } from './schema.js';
+
+/** A Kysely that compiles one dialect's SQL and never connects (each backend's dialect.ts). */
+export function compileOnly(dialect: {
+  adapter: () => DialectAdapter;
+  introspector: (db: Kysely<unknown>) => DatabaseIntrospector;
+  queryCompiler: () => QueryCompiler;
+}): Kysely<Database> {
+  return new Kysely<Database>({
+    dialect: {
+      createAdapter: dialect.adapter,
+      createDriver: () => new DummyDriver(),
+      createIntrospector: dialect.introspector,
+      createQueryCompiler: dialect.queryCompiler,
+    },
+  });
+}
 
 const MARK = '\u0000:';
 

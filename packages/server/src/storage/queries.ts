@@ -1,33 +1,17 @@
 /**
- * @module Every query meterd runs, built once with Kysely from named parameters; each backend
- * compiles them for its dialect and runs them as prepared statements.
+ * @module The queries both backends run, built once with Kysely: the named ones from named
+ * parameters (each backend compiles them for its dialect and runs them as prepared
+ * statements), and the event report, whose conditions depend on the filter given. Usage has
+ * a layout of its own in each backend (sqlite/usage.ts, postgres/usage.ts).
  */
 
 import type { Kysely } from 'kysely';
 import { param, prepare, type PreparedSql } from './prepared.js';
 import type { Database } from './schema.js';
+import type { EventFilter } from './store.js';
 
 export type QueryName = keyof ReturnType<typeof buildQueries>;
 export type Queries = Record<QueryName, PreparedSql>;
-
-const usageColumns = [
-  'metering_record_id',
-  'dedupe_key',
-  'fingerprint',
-  'operation',
-  'product_code',
-  'customer_aws_account_id',
-  'customer_identifier',
-  'license_arn',
-  'dimension',
-  'usage_time',
-  'quantity',
-  'allocations',
-  'caller_account_id',
-  'caller_access_key_id',
-  'request_id',
-  'recorded_at',
-] as const;
 
 const values = <T extends string>(columns: readonly T[]) =>
   Object.fromEntries(columns.map((c) => [c, param(c)])) as Record<T, string>;
@@ -159,12 +143,6 @@ export function buildQueries(db: Kysely<Database>) {
         ]) as never,
       ),
     getToken: db.selectFrom('registration_tokens').selectAll().where('token', '=', param('id')),
-    insertUsage: db
-      .insertInto('usage_records')
-      .values(values(usageColumns) as never)
-      .onConflict((oc) => oc.column('dedupe_key').doNothing()),
-    usageByKey: db.selectFrom('usage_records').selectAll().where('dedupe_key', '=', param('key')),
-    countUsage: db.selectFrom('usage_records').select((eb) => eb.fn.countAll().as('n')),
     listSigningKeys: db.selectFrom('signing_keys').selectAll().orderBy('version'),
     insertSigningKey: db
       .insertInto('signing_keys')
@@ -212,4 +190,15 @@ export function compileQueries(db: Kysely<Database>): Queries {
   return Object.fromEntries(
     Object.entries(built).map(([name, query]) => [name, prepare(query)]),
   ) as Queries;
+}
+
+/** The audit events matching a filter, in the order appended. */
+export function eventsQuery(db: Kysely<Database>, f: EventFilter) {
+  let q = db.selectFrom('audit_events').selectAll();
+  if (f.eventName) q = q.where('event_name', '=', f.eventName);
+  if (f.recipientAccountId) q = q.where('recipient_account_id', '=', f.recipientAccountId);
+  if (f.startTime) q = q.where('event_time', '>=', f.startTime.getTime());
+  if (f.endTime) q = q.where('event_time', '<=', f.endTime.getTime());
+  if (f.after !== undefined) q = q.where('seq', '>', f.after);
+  return q.orderBy('seq').limit(f.limit);
 }

@@ -16,12 +16,12 @@ import type {
   SigningKey,
 } from '../domain/catalog.js';
 import type { Database } from './schema.js';
-import type { MeteringOperation, StoredEvent, UsageRecordRow } from './store.js';
+import type { StoredEvent } from './store.js';
 
-type Row<T extends keyof Database> = { [K in keyof Database[T]]: unknown };
-const str = (v: unknown) => v as string;
-const optStr = (v: unknown) => (v === null || v === undefined ? null : String(v));
-const date = (v: unknown) => new Date(Number(v));
+export type Row<T extends keyof Database> = { [K in keyof Database[T]]: unknown };
+export const str = (v: unknown) => v as string;
+export const optStr = (v: unknown) => (v === null || v === undefined ? null : String(v));
+export const date = (v: unknown) => new Date(Number(v));
 
 export const toAccount = (r: Row<'accounts'>): Account => ({
   accountId: str(r.account_id),
@@ -66,27 +66,6 @@ export const toToken = (r: Row<'registration_tokens'>): RegistrationToken => ({
   licenseArn: str(r.license_arn),
   createdAt: date(r.created_at),
   expiresAt: date(r.expires_at),
-});
-
-export const toUsage = (r: Row<'usage_records'>): UsageRecordRow => ({
-  meteringRecordId: str(r.metering_record_id),
-  dedupeKey: str(r.dedupe_key),
-  fingerprint: str(r.fingerprint),
-  // Not kept in this table: its unique index deduplicates for ever.
-  dedupeUntil: null,
-  operation: r.operation as MeteringOperation,
-  productCode: str(r.product_code),
-  customerAWSAccountId: str(r.customer_aws_account_id),
-  customerIdentifier: optStr(r.customer_identifier),
-  licenseArn: optStr(r.license_arn),
-  dimension: str(r.dimension),
-  usageTime: date(r.usage_time),
-  quantity: Number(r.quantity),
-  allocations: r.allocations === null ? null : JSON.parse(str(r.allocations)),
-  callerAccountId: str(r.caller_account_id),
-  callerAccessKeyId: str(r.caller_access_key_id),
-  requestId: str(r.request_id),
-  recordedAt: date(r.recorded_at),
 });
 
 export const toSigningKey = (r: Row<'signing_keys'>): SigningKey => ({
@@ -156,25 +135,6 @@ export const tokenParams = (t: RegistrationToken) => ({
   license_arn: t.licenseArn,
   created_at: t.createdAt.getTime(),
   expires_at: t.expiresAt.getTime(),
-});
-
-export const usageParams = (u: UsageRecordRow) => ({
-  metering_record_id: u.meteringRecordId,
-  dedupe_key: u.dedupeKey,
-  fingerprint: u.fingerprint,
-  operation: u.operation,
-  product_code: u.productCode,
-  customer_aws_account_id: u.customerAWSAccountId,
-  customer_identifier: u.customerIdentifier,
-  license_arn: u.licenseArn,
-  dimension: u.dimension,
-  usage_time: u.usageTime.getTime(),
-  quantity: u.quantity,
-  allocations: u.allocations === null ? null : JSON.stringify(u.allocations),
-  caller_account_id: u.callerAccountId,
-  caller_access_key_id: u.callerAccessKeyId,
-  request_id: u.requestId,
-  recorded_at: u.recordedAt.getTime(),
 });
 
 export const eventParams = (e: AuditEvent) => ({

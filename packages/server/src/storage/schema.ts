@@ -44,6 +44,10 @@ export interface Database {
     created_at: number;
     expires_at: number;
   };
+  /**
+   * PostgreSQL's usage: one row per record, `dedupe_key` unique (see postgres/usage.ts).
+   * SQLite had it until migration 3 replaced it with `usage_batches`.
+   */
   usage_records: {
     metering_record_id: string;
     dedupe_key: string;

@@ -1,7 +1,10 @@
 /**
  * @module Group commit for PostgreSQL: write jobs submitted while a transaction is being
  * prepared share it, each inside its own savepoint so that one failing job does not undo the
- * others; a job hit by a deadlock or serialization failure is retried within its savepoint.
+ * others; a group hit by a deadlock or serialization failure (instances sharing the database
+ * meet on the same keys) is retried, the last time each job on its own. Its mirror,
+ * sqlite/group-commit.ts, has one writer and no such conflicts, and flushes the WAL itself
+ * off the event loop; here durability is the server's.
  */
 
 import type pg from 'pg';

@@ -5,9 +5,12 @@
  * commit itself does not wait for the disk: the write-ahead log is flushed (fdatasync) in the
  * background, one flush covering every group committed before it started, and jobs are
  * acknowledged only once the flush that covers them is done. That is what `synchronous=FULL`
- * guarantees, without holding the event loop during the flush.
+ * guarantees, without holding the event loop during the flush. Its mirror,
+ * postgres/group-commit.ts, groups jobs the same way but leaves durability to the server and
+ * retries the deadlocks that concurrent instances cause; one process owns a SQLite file.
  */
 
+import { closeSync, constants, fdatasync, openSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CommitObserver } from '../store.js';
 
@@ -148,4 +151,19 @@ export class GroupCommit {
     if (this.scheduled || this.queue.length > 0 || this.syncing) return;
     for (const resolve of this.idle.splice(0)) resolve();
   }
+}
+
+/**
+ * The `sync` of the database at `path`: flushes its write-ahead log (fdatasync) on libuv's
+ * thread pool. `close` releases the file it holds open for that.
+ */
+export function walSync(path: string): { sync: () => Promise<void>; close: () => void } {
+  const fd = openSync(`${path}-wal`, constants.O_RDONLY | constants.O_CREAT);
+  return {
+    sync: () =>
+      new Promise<void>((resolve, reject) =>
+        fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+      ),
+    close: () => closeSync(fd),
+  };
 }

@@ -2,7 +2,8 @@
  * @module The dedupe keys that can still be presented, held in memory: one open-addressing hash
  * table per expiry hour, of 53-bit key hashes and record references, 16 bytes a key. A table is
  * dropped whole once its hour has left the window. A hash names candidates only: the caller
- * confirms each against the stored record, so two keys of equal hash never merge.
+ * confirms each against the stored record, so two keys of equal hash never merge. SQLite only:
+ * PostgreSQL deduplicates by its unique index (postgres/usage.ts), which instances share.
  */
 
 /** Where a record is stored: its batch and its place in it. */

@@ -1,20 +1,26 @@
 /**
- * @module The embedded store's usage log on real SQLite files: deduplication within a call,
- * across calls, across a restart and under colliding key hashes; client tokens; report pages;
- * and the migration of a store that still keeps one row per record.
+ * @module What only the SQLite backend has, on real files (the contract both backends keep is
+ * in ../store.test.ts): the live-key hash table, deduplication when every key hashes alike,
+ * the data-directory lock, the checkpointer thread, and the migration of a store that still
+ * keeps one row per record.
  */
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { buildEvent } from '../../audit/event.js';
 import { migrations } from '../migrations.js';
 import type { UsageOutcome, UsageRecordRow } from '../store.js';
+import { Checkpointer } from './checkpointer.js';
 import { LiveKeys } from './live-keys.js';
-import { SqliteStore, sqliteCompiler } from './store.js';
+import { sqliteCompiler } from './dialect.js';
+import { SqliteStore } from './store.js';
+import { unpack, type BatchRow } from './usage-log.js';
 
 const HOUR = 3_600_000;
 const now = new Date();
@@ -27,29 +33,38 @@ const newDir = () => {
 };
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+/** The columns every record of these tests shares, as one batch of the usage log holds them. */
+const call: Omit<BatchRow, 'records'> = {
+  seq: 0,
+  operation: 'BatchMeterUsage',
+  product_code: 'prod',
+  caller_account_id: '111111111111',
+  caller_access_key_id: 'AKIATEST',
+  request_id: 'request-1',
+  recorded_at: now.getTime(),
+  first_usage_time: hour,
+  last_usage_time: hour,
+  record_count: 1,
+};
 let n = 0;
-function row(over: Partial<UsageRecordRow> = {}): UsageRecordRow {
+/** A record of `call` under `key` (a new one by default), live for its hour unless `until`. */
+function row(key?: string, until: number | null = hour + 7 * HOUR, fingerprint = '1') {
   n++;
-  return {
-    meteringRecordId: `id-${n}`,
-    dedupeKey: `saas|${hour}|prod|${100000000000 + n}|dim`,
-    fingerprint: '1',
-    dedupeUntil: new Date(hour + 7 * HOUR),
-    operation: 'BatchMeterUsage',
-    productCode: 'prod',
-    customerAWSAccountId: String(100000000000 + n),
-    customerIdentifier: `cust-${n}`,
-    licenseArn: null,
-    dimension: 'dim',
-    usageTime: new Date(hour + 60_000),
-    quantity: 1,
-    allocations: null,
-    callerAccountId: '111111111111',
-    callerAccessKeyId: 'AKIATEST',
-    requestId: 'request-1',
-    recordedAt: now,
-    ...over,
-  };
+  const customer = String(100000000000 + n);
+  const dedupeKey = key ?? `saas|${hour}|prod|${customer}|dim`;
+  return unpack(call, [
+    `id-${n}`,
+    dedupeKey,
+    until,
+    fingerprint,
+    customer,
+    `cust-${n}`,
+    null,
+    'dim',
+    hour + 60_000,
+    1,
+    null,
+  ]);
 }
 
 const ctx = {
@@ -127,98 +142,45 @@ describe('LiveKeys', () => {
   });
 });
 
-describe('SqliteStore usage log', () => {
-  it('deduplicates within a call, across calls and after a restart, even when hashes collide', async () => {
-    for (const dedupeHash of [undefined, () => 7]) {
-      const dir = newDir();
-      let store = new SqliteStore({ dataDir: dir, ...(dedupeHash ? { dedupeHash } : {}) });
-      const a = row();
-      const b = row();
-      const again = row({ dedupeKey: a.dedupeKey, quantity: 2, fingerprint: '2' });
-      assert.deepEqual(await record(store, [a, b, again]), [
-        [a.meteringRecordId, true],
-        [b.meteringRecordId, true],
-        [a.meteringRecordId, false],
-      ]);
-      const c = row();
-      assert.deepEqual(await record(store, [row({ dedupeKey: b.dedupeKey }), c]), [
-        [b.meteringRecordId, false],
-        [c.meteringRecordId, true],
-      ]);
-      await store.close();
-
-      store = new SqliteStore({ dataDir: dir, ...(dedupeHash ? { dedupeHash } : {}) });
-      const d = row();
-      assert.deepEqual(await record(store, [row({ dedupeKey: c.dedupeKey }), d]), [
-        [c.meteringRecordId, false],
-        [d.meteringRecordId, true],
-      ]);
-      assert.equal(await store.countUsage(), 4);
-      await store.close();
-    }
-  });
-
-  it('keeps client tokens for ever, in their own table', async () => {
+describe('SqliteStore', () => {
+  it('deduplicates within a call, across calls and after a restart when every key hashes alike', async () => {
     const dir = newDir();
-    let store = new SqliteStore({ dataDir: dir });
-    const token = row({ dedupeKey: 'token|222222222222|"t-1"', dedupeUntil: null });
-    assert.deepEqual(await record(store, [token]), [[token.meteringRecordId, true]]);
-    await store.close();
-    store = new SqliteStore({ dataDir: dir });
-    const again = row({ dedupeKey: token.dedupeKey, dedupeUntil: null, fingerprint: 'other' });
-    assert.deepEqual(await record(store, [again]), [[token.meteringRecordId, false]]);
-    await store.close();
-  });
-
-  it('forgets the keys of a call whose transaction fails', async () => {
-    const store = new SqliteStore({ dataDir: newDir() });
-    const a = row();
-    await assert.rejects(
-      store.recordUsage([a], () => {
-        throw new Error('settle failed');
-      }),
-      /settle failed/,
-    );
-    assert.deepEqual(
-      await record(store, [row({ dedupeKey: a.dedupeKey, meteringRecordId: 'x' })]),
-      [['x', true]],
-    );
-    assert.equal(await store.countUsage(), 1);
-    await store.close();
-  });
-
-  it('pages reports with its cursor and filters records inside a call', async () => {
-    const store = new SqliteStore({ dataDir: newDir() });
-    const written: UsageRecordRow[] = [];
-    for (let call = 0; call < 7; call++) {
-      const records = Array.from({ length: 5 }, (_, i) =>
-        row({ dimension: i % 2 ? 'odd' : 'even', requestId: `call-${call}` }),
-      );
-      await record(store, records);
-      written.push(...records);
-    }
-    const pages: string[][] = [];
-    let after: string | undefined;
-    do {
-      const page = await store.listUsage({ limit: 4, ...(after ? { after } : {}) });
-      pages.push(page.records.map((r) => r.meteringRecordId));
-      after = page.next;
-    } while (after);
-    assert.deepEqual(
-      pages.flat(),
-      written.map((r) => r.meteringRecordId),
-    );
-    assert.ok(pages.slice(0, -1).every((p) => p.length === 4));
-    const odd = await store.listUsage({ dimension: 'odd', limit: 1000 });
-    assert.deepEqual(
-      odd.records.map((r) => r.meteringRecordId),
-      written.filter((r) => r.dimension === 'odd').map((r) => r.meteringRecordId),
-    );
-    assert.equal(odd.next, undefined);
-    const first = odd.records[0]!;
-    const original = written.find((r) => r.meteringRecordId === first.meteringRecordId)!;
-    assert.deepEqual(first, original);
-    assert.deepEqual((await store.listUsage({ productCode: 'nothing', limit: 10 })).records, []);
+    const open = () => new SqliteStore({ dataDir: dir, dedupeHash: () => 7 });
+    let store = open();
+    const [a, b, c, d] = [row(), row(), row(), row()];
+    const same = (r: UsageRecordRow) => row(r.dedupeKey, hour + 7 * HOUR, '2');
+    // Each call, then (stored id, created) per record; null restarts the store.
+    const calls: Array<[UsageRecordRow[], Array<[string, boolean]>] | null> = [
+      [
+        [a, b, same(a)],
+        [
+          [a.meteringRecordId, true],
+          [b.meteringRecordId, true],
+          [a.meteringRecordId, false],
+        ],
+      ],
+      [
+        [same(b), c],
+        [
+          [b.meteringRecordId, false],
+          [c.meteringRecordId, true],
+        ],
+      ],
+      null,
+      [
+        [same(c), d],
+        [
+          [c.meteringRecordId, false],
+          [d.meteringRecordId, true],
+        ],
+      ],
+    ];
+    for (const call of calls)
+      if (call === null) {
+        await store.close();
+        store = open();
+      } else assert.deepEqual(await record(store, call[0]), call[1]);
+    assert.equal(await store.countUsage(), 4);
     await store.close();
   });
 
@@ -232,6 +194,34 @@ describe('SqliteStore usage log', () => {
     assert.equal(readFileSync(join(dir, 'meterd.pid'), 'utf8'), String(process.pid));
     await again.close();
     assert.equal(existsSync(join(dir, 'meterd.pid')), false);
+  });
+
+  it('checkpoints the WAL in its thread, run from sources and from dist/', async () => {
+    const built = fileURLToPath(
+      new URL('../../../dist/storage/sqlite/checkpointer.js', import.meta.url),
+    );
+    const modules: Array<[string, typeof Checkpointer]> = [['sources', Checkpointer]];
+    if (existsSync(built))
+      modules.push([
+        'dist',
+        ((await import(pathToFileURL(built).href)) as { Checkpointer: typeof Checkpointer })
+          .Checkpointer,
+      ]);
+    else console.log(`# ${built} is not built: checked from sources only`);
+    for (const [from, Start] of modules) {
+      const path = join(newDir(), 'meterd.db');
+      const db = new BetterSqlite3(path);
+      db.pragma('journal_mode = WAL');
+      db.exec('create table t (b blob)');
+      const checkpointer = new Start(db, path);
+      db.pragma('wal_autocheckpoint = 0'); // only the thread copies the log into the file
+      db.prepare('insert into t values (?)').run(Buffer.alloc(1 << 21));
+      const started = Date.now();
+      while (statSync(path).size < 1 << 21 && Date.now() - started < 20_000) await sleep(20);
+      assert.ok(statSync(path).size >= 1 << 21, `checkpointed from ${from}`);
+      await checkpointer.stop();
+      db.close();
+    }
   });
 
   it('migrates a store that kept one row per record', async () => {
@@ -286,8 +276,8 @@ describe('SqliteStore usage log', () => {
     assert.equal(records[1]!.dedupeUntil, null);
     assert.deepEqual(
       await record(store, [
-        row({ dedupeKey: `saas|${hour}|prod|222222222222|dim` }),
-        row({ dedupeKey: 'token|222222222222|"t-9"', dedupeUntil: null }),
+        row(`saas|${hour}|prod|222222222222|dim`),
+        row('token|222222222222|"t-9"', null),
       ]),
       [
         ['old-1', false],

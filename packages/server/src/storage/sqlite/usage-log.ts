@@ -1,9 +1,10 @@
 /**
- * @module How the embedded store keeps usage: one `usage_batches` row per metering call, its
- * records packed as JSON arrays, appended at the end of the table. A call then costs one row
- * whatever its size, where a row and three index entries per record used to cost more than
- * everything else a BatchMeterUsage call does. Deduplication reads the live keys from memory
- * (live-keys.ts) and client tokens from `usage_tokens`; reports unpack the batches they scan.
+ * @module The layout of SQLite's usage log (SQLite only: PostgreSQL keeps one row per record,
+ * see postgres/usage.ts): one `usage_batches` row per metering call, its records packed as
+ * JSON arrays, appended at the end of the table. A call then costs one row whatever its size,
+ * where a row and three index entries per record used to cost more than everything else a
+ * BatchMeterUsage call does. This file packs and unpacks records and holds the log's queries;
+ * usage.ts records and reads through them.
  */
 
 import type { Kysely } from 'kysely';
@@ -98,6 +99,8 @@ export function unpack(batch: Omit<BatchRow, 'records'>, p: PackedRecord): Usage
   };
 }
 
+export type UsageLogQuery = keyof ReturnType<typeof usageLogQueries>;
+
 export function usageLogQueries(db: Kysely<Database>) {
   return {
     insertBatch: prepare(
@@ -135,7 +138,8 @@ export function usageLogQueries(db: Kysely<Database>) {
         .where('recorded_at', '>=', param<number>('since'))
         .orderBy('seq'),
     ),
-    countUsage: prepare(
+    // The records of every call: the log's own count (the shared queries have none).
+    countRecords: prepare(
       db.selectFrom('usage_batches').select((eb) => eb.fn.sum<number>('record_count').as('n')),
     ),
   };

@@ -1,0 +1,106 @@
+/**
+ * @module A Store assembled from a backend's parts: its catalog (catalog.ts) and its usage
+ * (usage.ts) answer their methods of the contract; the backend's store.ts adds the rest
+ * (events, ping, close) and opens the database.
+ */
+
+import type { AuditEvent } from '../audit/event.js';
+import type { Store, UsageOutcome, UsageRecordRow } from './store.js';
+
+/** The catalog, registration tokens, signing keys and task registrations. */
+export type CatalogPart = Pick<
+  Store,
+  | 'getAccessKey'
+  | 'getAccount'
+  | 'getProduct'
+  | 'getAgreement'
+  | 'findAgreements'
+  | 'findCustomerAgreements'
+  | 'listAccounts'
+  | 'listAccessKeys'
+  | 'listProducts'
+  | 'applyCatalog'
+  | 'deleteAccessKey'
+  | 'putRegistrationToken'
+  | 'getRegistrationToken'
+  | 'listSigningKeys'
+  | 'rotateSigningKey'
+  | 'isTaskRegistered'
+  | 'registerTask'
+>;
+
+/** Usage records: deduplicated recording, report pages and the count. */
+export type UsagePart = Pick<Store, 'recordUsage' | 'listUsage' | 'countUsage'>;
+
+/** Forwards the catalog's and the usage's methods to a backend's parts. */
+export abstract class StoreOfParts implements Omit<
+  Store,
+  'dialect' | 'appendEvent' | 'listEvents' | 'ping' | 'close'
+> {
+  protected abstract readonly catalog: CatalogPart;
+  protected abstract readonly usage: UsagePart;
+
+  getAccessKey(id: string) {
+    return this.catalog.getAccessKey(id);
+  }
+  getAccount(id: string) {
+    return this.catalog.getAccount(id);
+  }
+  getProduct(code: string) {
+    return this.catalog.getProduct(code);
+  }
+  getAgreement(licenseArn: string) {
+    return this.catalog.getAgreement(licenseArn);
+  }
+  findAgreements(...a: Parameters<Store['findAgreements']>) {
+    return this.catalog.findAgreements(...a);
+  }
+  findCustomerAgreements(...a: Parameters<Store['findCustomerAgreements']>) {
+    return this.catalog.findCustomerAgreements(...a);
+  }
+  listAccounts() {
+    return this.catalog.listAccounts();
+  }
+  listAccessKeys(accountId?: string) {
+    return this.catalog.listAccessKeys(accountId);
+  }
+  listProducts() {
+    return this.catalog.listProducts();
+  }
+  applyCatalog(...a: Parameters<Store['applyCatalog']>) {
+    return this.catalog.applyCatalog(...a);
+  }
+  deleteAccessKey(id: string) {
+    return this.catalog.deleteAccessKey(id);
+  }
+  putRegistrationToken(...a: Parameters<Store['putRegistrationToken']>) {
+    return this.catalog.putRegistrationToken(...a);
+  }
+  getRegistrationToken(token: string) {
+    return this.catalog.getRegistrationToken(token);
+  }
+  listSigningKeys() {
+    return this.catalog.listSigningKeys();
+  }
+  rotateSigningKey(...a: Parameters<Store['rotateSigningKey']>) {
+    return this.catalog.rotateSigningKey(...a);
+  }
+  isTaskRegistered(...a: Parameters<Store['isTaskRegistered']>) {
+    return this.catalog.isTaskRegistered(...a);
+  }
+  registerTask(...a: Parameters<Store['registerTask']>) {
+    return this.catalog.registerTask(...a);
+  }
+  recordUsage<T>(
+    records: UsageRecordRow[],
+    settle: (outcomes: UsageOutcome[]) => { value: T; event: AuditEvent },
+  ) {
+    return this.usage.recordUsage(records, settle);
+  }
+  listUsage(...a: Parameters<Store['listUsage']>) {
+    return this.usage.listUsage(...a);
+  }
+  countUsage() {
+    return this.usage.countUsage();
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * @module PostgreSQL's usage: one `usage_records` row per record, deduplicated by the unique
+ * index on `dedupe_key` (INSERT ... ON CONFLICT DO NOTHING), so that several instances can
+ * share one database and a key is kept for ever. A call inserts its records in key order and
+ * then reads the rows that stood. Its mirror, sqlite/usage.ts, packs a call into one row and
+ * keeps the live keys in the memory of the one process that owns the file.
+ */
+
+import type { Kysely } from 'kysely';
+import type { AuditEvent } from '../../audit/event.js';
+import type { UsagePart } from '../parts.js';
+import * as rows from '../rows.js';
+import { date, optStr, str, type Row } from '../rows.js';
+import type { Database } from '../schema.js';
+import type {
+  MeteringOperation,
+  UsageFilter,
+  UsageOutcome,
+  UsagePage,
+  UsageRecordRow,
+} from '../store.js';
+import { postgresCompiler, type Statements } from './dialect.js';
+import { transient, type PgGroupCommit } from './group-commit.js';
+
+const toUsage = (r: Row<'usage_records'>): UsageRecordRow => ({
+  meteringRecordId: str(r.metering_record_id),
+  dedupeKey: str(r.dedupe_key),
+  fingerprint: str(r.fingerprint),
+  // Not kept in this table: its unique index deduplicates for ever.
+  dedupeUntil: null,
+  operation: r.operation as MeteringOperation,
+  productCode: str(r.product_code),
+  customerAWSAccountId: str(r.customer_aws_account_id),
+  customerIdentifier: optStr(r.customer_identifier),
+  licenseArn: optStr(r.license_arn),
+  dimension: str(r.dimension),
+  usageTime: date(r.usage_time),
+  quantity: Number(r.quantity),
+  allocations: r.allocations === null ? null : JSON.parse(str(r.allocations)),
+  callerAccountId: str(r.caller_account_id),
+  callerAccessKeyId: str(r.caller_access_key_id),
+  requestId: str(r.request_id),
+  recordedAt: date(r.recorded_at),
+});
+
+const usageParams = (u: UsageRecordRow) => ({
+  metering_record_id: u.meteringRecordId,
+  dedupe_key: u.dedupeKey,
+  fingerprint: u.fingerprint,
+  operation: u.operation,
+  product_code: u.productCode,
+  customer_aws_account_id: u.customerAWSAccountId,
+  customer_identifier: u.customerIdentifier,
+  license_arn: u.licenseArn,
+  dimension: u.dimension,
+  usage_time: u.usageTime.getTime(),
+  quantity: u.quantity,
+  allocations: u.allocations === null ? null : JSON.stringify(u.allocations),
+  caller_account_id: u.callerAccountId,
+  caller_access_key_id: u.callerAccessKeyId,
+  request_id: u.requestId,
+  recorded_at: u.recordedAt.getTime(),
+});
+
+/** The records matching a filter, by metering record id, from the cursor on. */
+function usageQuery(db: Kysely<Database>, f: UsageFilter) {
+  let q = db.selectFrom('usage_records').selectAll();
+  if (f.productCode) q = q.where('product_code', '=', f.productCode);
+  if (f.customerAWSAccountId) q = q.where('customer_aws_account_id', '=', f.customerAWSAccountId);
+  if (f.dimension) q = q.where('dimension', '=', f.dimension);
+  if (f.operation) q = q.where('operation', '=', f.operation);
+  if (f.startTime) q = q.where('usage_time', '>=', f.startTime.getTime());
+  if (f.endTime) q = q.where('usage_time', '<', f.endTime.getTime());
+  if (f.after) q = q.where('metering_record_id', '>', f.after);
+  return q.orderBy('metering_record_id').limit(f.limit);
+}
+
+const countQuery = postgresCompiler
+  .selectFrom('usage_records')
+  .select((eb) => eb.fn.countAll().as('n'));
+
+export class PostgresUsage implements UsagePart {
+  constructor(
+    private readonly sql: Statements,
+    private readonly commits: PgGroupCommit,
+  ) {}
+
+  recordUsage<T>(
+    records: UsageRecordRow[],
+    settle: (outcomes: UsageOutcome[]) => { value: T; event: AuditEvent },
+  ): Promise<T> {
+    // One multi-row insert in key order (so that concurrent transactions lock keys in the same
+    // order and cannot deadlock), then one read of the rows that already stood.
+    const sorted = [...records].sort((a, b) =>
+      a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0,
+    );
+    return this.commits.submit(async (client) => {
+      const created = new Set<string>();
+      if (sorted.length > 0) {
+        const insert = postgresCompiler
+          .insertInto('usage_records')
+          .values(sorted.map(usageParams))
+          .onConflict((oc) => oc.column('dedupe_key').doNothing())
+          .returning('metering_record_id');
+        const inserted = await this.sql.allOf<{ metering_record_id: string }>(insert, client);
+        for (const r of inserted) created.add(r.metering_record_id);
+      }
+      const missing = [
+        ...new Set(records.filter((r) => !created.has(r.meteringRecordId)).map((r) => r.dedupeKey)),
+      ];
+      const existing = new Map<string, UsageRecordRow>();
+      if (missing.length > 0) {
+        const select = postgresCompiler
+          .selectFrom('usage_records')
+          .selectAll()
+          .where('dedupe_key', 'in', missing);
+        for (const r of await this.sql.allOf<Row<'usage_records'>>(select, client)) {
+          const row = toUsage(r);
+          existing.set(row.dedupeKey, row);
+        }
+      }
+      const outcomes = records.map((record): UsageOutcome =>
+        created.has(record.meteringRecordId)
+          ? { row: record, created: true }
+          : { row: existing.get(record.dedupeKey)!, created: false },
+      );
+      const { value, event } = settle(outcomes);
+      await this.sql.query(client, 'insertEvent', rows.eventParams(event));
+      return value;
+    });
+  }
+
+  /** Pages follow metering record ids; a cursor is the last id returned. */
+  async listUsage(filter: UsageFilter): Promise<UsagePage> {
+    const found = await this.sql.allOf<Row<'usage_records'>>(usageQuery(postgresCompiler, filter));
+    const records = found.map(toUsage);
+    return records.length === filter.limit
+      ? { records, next: records.at(-1)!.meteringRecordId }
+      : { records };
+  }
+
+  async countUsage() {
+    try {
+      return Number((await this.sql.allOf<{ n: string }>(countQuery))[0]!.n);
+    } catch (error) {
+      throw transient(error);
+    }
+  }
+}

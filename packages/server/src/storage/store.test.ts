@@ -1,0 +1,656 @@
+/**
+ * @module The store contract, one suite looped over every backend: SQLite on a real file in a
+ * temporary directory, PostgreSQL in a database created for the suite (each test in a schema
+ * of its own) and dropped at the end. Catalog reads and writes, signing keys and task
+ * registrations, deduplication within a call, across calls and across a restart, client
+ * tokens, rollback, events and usage reports paged to their last page.
+ */
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { buildEvent, type AuditEvent } from '../audit/event.js';
+import type { CallContext } from '../domain/call-context.js';
+import type { AccessKey, Account, Agreement, Product, SigningKey } from '../domain/catalog.js';
+import { PostgresStore } from './postgres/store.js';
+import { SqliteStore } from './sqlite/store.js';
+import type { EventFilter, Store, UsageFilter, UsageOutcome, UsageRecordRow } from './store.js';
+
+const POSTGRES_URL =
+  process.env.METERD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const BACKENDS = ['sqlite', 'postgres'] as const;
+type Backend = (typeof BACKENDS)[number];
+
+/** Opens stores for one test: `open()` again on the same data is a restart. */
+interface Opener {
+  open(): Promise<Store>;
+}
+
+/** How a backend gets a fresh place for each test; `skip` says why it cannot run. */
+interface Harness {
+  skip?: string;
+  fresh(): Promise<Opener>;
+}
+
+async function sqliteHarness(): Promise<Harness> {
+  const root = mkdtempSync(join(tmpdir(), 'meterd-contract-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  let n = 0;
+  return {
+    fresh: async () => {
+      const dataDir = join(root, String(++n));
+      return { open: async () => new SqliteStore({ dataDir }) };
+    },
+  };
+}
+
+async function postgresHarness(): Promise<Harness> {
+  const admin = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+  } catch (error) {
+    await admin.end().catch(() => undefined);
+    return {
+      skip: `PostgreSQL not reachable at ${POSTGRES_URL} (${(error as Error).message})`,
+      fresh: () => Promise.reject(new Error('unreachable')),
+    };
+  }
+  // Not named meterd_test_*: scripts/run-tests.mjs drops those when its PostgreSQL run ends,
+  // which may happen in another checkout's run while this suite is using its database.
+  const database = `meterd_contract_${randomBytes(4).toString('hex')}`;
+  await admin.query(`create database ${database}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${database}`;
+  const db = new pg.Client({ connectionString: url.href });
+  await db.connect();
+  after(async () => {
+    await db.end();
+    await admin.query(`drop database if exists ${database} with (force)`);
+    await admin.end();
+  });
+  let n = 0;
+  return {
+    fresh: async () => {
+      // Each test in a schema of its own: the store's tables are found through search_path.
+      const schema = `t${++n}`;
+      await db.query(`create schema ${schema}`);
+      const at = new URL(url);
+      at.searchParams.set('options', `-c search_path=${schema}`);
+      return { open: () => PostgresStore.open({ databaseUrl: at.href }) };
+    },
+  };
+}
+
+const HARNESSES: Record<Backend, () => Promise<Harness>> = {
+  sqlite: sqliteHarness,
+  postgres: postgresHarness,
+};
+
+const HOUR = 3_600_000;
+const now = new Date();
+const hour = Math.floor(now.getTime() / HOUR) * HOUR;
+
+let n = 0;
+/** A usage record; ids grow with each one made, so both backends' page orders agree. */
+function row(over: Partial<UsageRecordRow> = {}): UsageRecordRow {
+  n++;
+  return {
+    meteringRecordId: `id-${String(n).padStart(8, '0')}`,
+    dedupeKey: `saas|${hour}|prod|${100000000000 + n}|dim`,
+    fingerprint: '1',
+    dedupeUntil: new Date(hour + 7 * HOUR),
+    operation: 'BatchMeterUsage',
+    productCode: 'prod',
+    customerAWSAccountId: String(100000000000 + n),
+    customerIdentifier: `cust-${n}`,
+    licenseArn: null,
+    dimension: 'dim',
+    usageTime: new Date(hour + 60_000),
+    quantity: 1,
+    allocations: null,
+    callerAccountId: '111111111111',
+    callerAccessKeyId: 'AKIATEST',
+    requestId: 'request-1',
+    recordedAt: now,
+    ...over,
+  };
+}
+
+function context(at: Date, accountId = '111111111111'): CallContext {
+  return {
+    requestId: `request-${at.getTime()}`,
+    principal: {
+      accountId,
+      accessKeyId: 'AKIATEST',
+      temporary: false,
+      resourceRegion: 'us-east-1',
+    },
+    region: 'us-east-1',
+    sourceIp: '127.0.0.1',
+    userAgent: 'test',
+    now: at,
+  };
+}
+
+const event = (name = 'BatchMeterUsage', at = now, accountId?: string): AuditEvent =>
+  buildEvent(context(at, accountId), name, {}, { response: {} });
+
+/** Records `records` as one call; returns (stored id, created) per record. */
+async function record(store: Store, records: UsageRecordRow[]) {
+  return store.recordUsage(records, (outcomes: UsageOutcome[]) => ({
+    value: outcomes.map((o) => [o.row.meteringRecordId, o.created] as const),
+    event: event(),
+  }));
+}
+
+/** Every page of a report, following `next` until a page has none. */
+async function pages(store: Store, filter: Omit<UsageFilter, 'after'>) {
+  const found: UsageRecordRow[][] = [];
+  let after: string | undefined;
+  do {
+    const page = await store.listUsage({ ...filter, ...(after ? { after } : {}) });
+    found.push(page.records);
+    after = page.next;
+  } while (after);
+  return found;
+}
+
+/** The events of a filter, every page of `limit`. */
+async function eventPages(store: Store, filter: Omit<EventFilter, 'after'>) {
+  const found: AuditEvent[][] = [];
+  let after: number | undefined;
+  for (;;) {
+    const page = await store.listEvents({ ...filter, ...(after === undefined ? {} : { after }) });
+    found.push(page.map((e) => e.event));
+    if (page.length < filter.limit) return found;
+    after = page.at(-1)!.seq;
+  }
+}
+
+const seller: Account = { accountId: '111111111111', name: 'Seller' };
+const buyer: Account = { accountId: '222222222222', name: 'Buyer' };
+const sellerKey: AccessKey = {
+  accessKeyId: 'AKIASELLER',
+  accountId: seller.accountId,
+  secretAccessKey: 'secret-1',
+  sessionToken: null,
+  region: null,
+};
+const buyerKey: AccessKey = {
+  accessKeyId: 'ASIABUYER',
+  accountId: buyer.accountId,
+  secretAccessKey: 'secret-2',
+  sessionToken: 'session',
+  region: 'eu-west-1',
+};
+const saas: Product = {
+  productCode: 'saas-product',
+  sellerAccountId: seller.accountId,
+  type: 'saas',
+  dimensions: ['users', 'storage_gb'],
+  fulfillmentUrl: 'https://example.com/fulfil',
+  meterUsageMode: 'hourly',
+  publicKeyVersions: null,
+};
+const container: Product = {
+  productCode: 'container-product',
+  sellerAccountId: seller.accountId,
+  type: 'container',
+  dimensions: ['tasks'],
+  fulfillmentUrl: null,
+  meterUsageMode: 'continuous',
+  publicKeyVersions: [1, 2],
+};
+const agreement = (
+  licenseArn: string,
+  productCode: string,
+  customer: string,
+  identifier: string,
+  startedAt: number,
+): Agreement => ({
+  licenseArn,
+  productCode,
+  customerAWSAccountId: customer,
+  customerIdentifier: identifier,
+  status: 'active',
+  startedAt: new Date(startedAt),
+  endedAt: null,
+});
+const a1 = agreement('arn:license/1', saas.productCode, buyer.accountId, 'cust-a', 1000);
+const a2 = agreement('arn:license/2', saas.productCode, '333333333333', 'cust-b', 2000);
+const a3 = agreement('arn:license/3', container.productCode, buyer.accountId, 'cust-c', 3000);
+
+for (const backend of BACKENDS) {
+  const harness = await HARNESSES[backend]();
+  describe(backend, () => {
+    if (harness.skip !== undefined) {
+      const reason = harness.skip;
+      it('keeps the store contract', (t) => t.skip(reason));
+      return;
+    }
+    /** A store on fresh data, closed after `body`; `restart` closes it and opens it again. */
+    async function withStore(
+      body: (store: Store, restart: () => Promise<Store>) => Promise<void>,
+    ): Promise<void> {
+      const opener = await harness.fresh();
+      let store = await opener.open();
+      try {
+        await body(store, async () => {
+          await store.close();
+          return (store = await opener.open());
+        });
+      } finally {
+        await store.close();
+      }
+    }
+    /** A record as read back: PostgreSQL keeps no dedupe expiry (its index keeps keys for ever). */
+    const stood = (r: UsageRecordRow): UsageRecordRow =>
+      backend === 'postgres' ? { ...r, dedupeUntil: null } : r;
+
+    it('reads what applyCatalog upserted, by key and in lists, and sees later upserts', async () => {
+      await withStore(async (store) => {
+        assert.equal(store.dialect, backend);
+        assert.equal(await store.getAccount(seller.accountId), undefined);
+        assert.equal(await store.getAccessKey(sellerKey.accessKeyId), undefined);
+        assert.equal(await store.getProduct(saas.productCode), undefined);
+        assert.equal(await store.getAgreement(a1.licenseArn), undefined);
+        await store.applyCatalog({
+          accounts: [buyer, seller],
+          accessKeys: [buyerKey, sellerKey],
+          products: [saas, container],
+          agreements: [a3, a2, a1],
+        });
+        assert.deepEqual(await store.getAccount(seller.accountId), seller);
+        assert.deepEqual(await store.getAccessKey(sellerKey.accessKeyId), sellerKey);
+        assert.deepEqual(await store.getAccessKey(buyerKey.accessKeyId), buyerKey);
+        assert.deepEqual(await store.getProduct(saas.productCode), saas);
+        assert.deepEqual(await store.getProduct(container.productCode), container);
+        assert.deepEqual(await store.getAgreement(a1.licenseArn), a1);
+        assert.deepEqual(await store.listAccounts(), [seller, buyer]);
+        assert.deepEqual(await store.listAccessKeys(), [sellerKey, buyerKey]);
+        assert.deepEqual(await store.listAccessKeys(seller.accountId), [sellerKey]);
+        assert.deepEqual(await store.listAccessKeys('999999999999'), []);
+        assert.deepEqual(await store.listProducts(), [container, saas]);
+
+        // An upsert replaces by primary key, and reads (cached or not) see it.
+        const renamed = { ...seller, name: 'Seller, renamed' };
+        const rotated = { ...sellerKey, secretAccessKey: 'secret-3', region: 'us-west-2' };
+        const changed = { ...saas, dimensions: ['users'], publicKeyVersions: [3] };
+        const ended = { ...a1, status: 'unsubscribed' as const, endedAt: new Date(5000) };
+        await store.applyCatalog({
+          accounts: [renamed],
+          accessKeys: [rotated],
+          products: [changed],
+          agreements: [ended],
+        });
+        assert.deepEqual(await store.getAccount(seller.accountId), renamed);
+        assert.deepEqual(await store.getAccessKey(sellerKey.accessKeyId), rotated);
+        assert.deepEqual(await store.getProduct(saas.productCode), changed);
+        assert.deepEqual(await store.getAgreement(a1.licenseArn), ended);
+        assert.deepEqual(await store.findAgreements({ productCode: saas.productCode }), [
+          ended,
+          a2,
+        ]);
+        assert.equal((await store.listAccounts()).length, 2);
+      });
+    });
+
+    it('finds agreements by every filter, and by the customers of a call', async () => {
+      await withStore(async (store) => {
+        await store.applyCatalog({
+          accounts: [seller, buyer],
+          products: [saas, container],
+          agreements: [a3, a2, a1],
+        });
+        const find = store.findAgreements.bind(store);
+        assert.deepEqual(await find({}), [a1, a2, a3]);
+        assert.deepEqual(await find({ customerAWSAccountId: buyer.accountId }), [a1, a3]);
+        assert.deepEqual(await find({ productCode: saas.productCode }), [a1, a2]);
+        assert.deepEqual(
+          await find({ productCode: saas.productCode, customerAWSAccountId: buyer.accountId }),
+          [a1],
+        );
+        assert.deepEqual(
+          await find({ productCode: saas.productCode, customerIdentifier: 'cust-b' }),
+          [a2],
+        );
+        assert.deepEqual(
+          await find({ productCode: container.productCode, customerIdentifier: 'cust-a' }),
+          [],
+        );
+        assert.deepEqual(await find({ productCode: 'no-such-product' }), []);
+        const customers = store.findCustomerAgreements.bind(store);
+        assert.deepEqual(
+          await customers(saas.productCode, { accounts: [buyer.accountId], identifiers: [] }),
+          [a1],
+        );
+        assert.deepEqual(
+          await customers(saas.productCode, { accounts: [], identifiers: ['cust-b', 'cust-c'] }),
+          [a2],
+        );
+        const both = await customers(saas.productCode, {
+          accounts: ['333333333333'],
+          identifiers: ['cust-a'],
+        });
+        assert.deepEqual(both.map((a) => a.licenseArn).sort(), [a1.licenseArn, a2.licenseArn]);
+        assert.deepEqual(await customers(saas.productCode, { accounts: [], identifiers: [] }), []);
+        assert.deepEqual(
+          await customers(container.productCode, { accounts: ['333333333333'], identifiers: [] }),
+          [],
+        );
+      });
+    });
+
+    it('deletes access keys, and keeps registration tokens', async () => {
+      await withStore(async (store) => {
+        await store.applyCatalog({ accounts: [seller, buyer], accessKeys: [sellerKey, buyerKey] });
+        assert.deepEqual(await store.getAccessKey(buyerKey.accessKeyId), buyerKey);
+        assert.equal(await store.deleteAccessKey(buyerKey.accessKeyId), true);
+        assert.equal(await store.getAccessKey(buyerKey.accessKeyId), undefined);
+        assert.equal(await store.deleteAccessKey(buyerKey.accessKeyId), false);
+        assert.deepEqual(await store.listAccessKeys(), [sellerKey]);
+
+        const token = {
+          token: 'registration-token-1',
+          productCode: saas.productCode,
+          customerAWSAccountId: buyer.accountId,
+          licenseArn: a1.licenseArn,
+          createdAt: new Date(hour),
+          expiresAt: new Date(hour + HOUR),
+        };
+        assert.equal(await store.getRegistrationToken(token.token), undefined);
+        await store.putRegistrationToken(token);
+        assert.deepEqual(await store.getRegistrationToken(token.token), token);
+        assert.equal(await store.getRegistrationToken('registration-token-2'), undefined);
+      });
+    });
+
+    it('rotates signing keys and registers tasks once, with their event', async () => {
+      await withStore(async (store, restart) => {
+        const key = (version: number): SigningKey => ({
+          version,
+          privateKeyPem: `private-${version}`,
+          publicKeyPem: `public-${version}`,
+          createdAt: new Date(hour + version),
+          expiresAt: null,
+        });
+        assert.deepEqual(await store.listSigningKeys(), []);
+        await store.rotateSigningKey(key(1), new Date(hour));
+        assert.deepEqual(await store.listSigningKeys(), [key(1)]);
+        await store.rotateSigningKey(key(2), new Date(hour + HOUR));
+        assert.deepEqual(await store.listSigningKeys(), [
+          { ...key(1), expiresAt: new Date(hour + HOUR) },
+          key(2),
+        ]);
+
+        assert.equal(await store.isTaskRegistered('ASIATASK', container.productCode), false);
+        const registered = event('RegisterUsage', new Date(hour + 5000));
+        await store.registerTask('ASIATASK', container.productCode, new Date(hour), registered);
+        assert.equal(await store.isTaskRegistered('ASIATASK', container.productCode), true);
+        assert.equal(await store.isTaskRegistered('ASIATASK', saas.productCode), false);
+        assert.equal(await store.isTaskRegistered('ASIAOTHER', container.productCode), false);
+        store = await restart();
+        assert.equal(await store.isTaskRegistered('ASIATASK', container.productCode), true);
+        assert.deepEqual(
+          (await store.listEvents({ limit: 10 })).map((e) => e.event),
+          [registered],
+        );
+        assert.equal((await store.listSigningKeys()).length, 2);
+      });
+    });
+
+    it('deduplicates within a call, across calls and after a restart', async () => {
+      await withStore(async (store, restart) => {
+        const a = row();
+        const b = row();
+        const again = row({ dedupeKey: a.dedupeKey, quantity: 2, fingerprint: '2' });
+        assert.deepEqual(await record(store, [a, b, again]), [
+          [a.meteringRecordId, true],
+          [b.meteringRecordId, true],
+          [a.meteringRecordId, false],
+        ]);
+        const c = row();
+        assert.deepEqual(await record(store, [row({ dedupeKey: b.dedupeKey }), c]), [
+          [b.meteringRecordId, false],
+          [c.meteringRecordId, true],
+        ]);
+        store = await restart();
+        const d = row();
+        assert.deepEqual(await record(store, [row({ dedupeKey: c.dedupeKey }), d]), [
+          [c.meteringRecordId, false],
+          [d.meteringRecordId, true],
+        ]);
+        assert.equal(await store.countUsage(), 4);
+      });
+    });
+
+    it('returns a repeated record as the row that stood, with its fingerprint', async () => {
+      await withStore(async (store, restart) => {
+        const first = row({
+          quantity: 5,
+          fingerprint: '5',
+          allocations: [{ AllocatedUsageQuantity: 5 }],
+        });
+        const repeat = (over: Partial<UsageRecordRow>) =>
+          row({ dedupeKey: first.dedupeKey, requestId: 'request-2', ...over });
+        const outcomes = (records: UsageRecordRow[]) =>
+          store.recordUsage(records, (o) => ({ value: o, event: event() }));
+        const within = await outcomes([first, repeat({ quantity: 6, fingerprint: '6' })]);
+        assert.deepEqual(within, [
+          { row: first, created: true },
+          { row: stood(first), created: false },
+        ]);
+        const across = await outcomes([repeat({ quantity: 7, fingerprint: '7' })]);
+        assert.deepEqual(across, [{ row: stood(first), created: false }]);
+        store = await restart();
+        const later = await outcomes([repeat({ quantity: 5, fingerprint: '5' })]);
+        assert.deepEqual(later, [{ row: stood(first), created: false }]);
+        assert.equal(await store.countUsage(), 1);
+      });
+    });
+
+    it('keeps client tokens for ever', async () => {
+      await withStore(async (store, restart) => {
+        const token = row({ dedupeKey: 'token|222222222222|"t-1"', dedupeUntil: null });
+        assert.deepEqual(await record(store, [token]), [[token.meteringRecordId, true]]);
+        store = await restart();
+        const again = row({ dedupeKey: token.dedupeKey, dedupeUntil: null, fingerprint: 'other' });
+        assert.deepEqual(await record(store, [again]), [[token.meteringRecordId, false]]);
+        const outcome = await store.recordUsage([again], (o) => ({ value: o, event: event() }));
+        assert.deepEqual(outcome, [{ row: token, created: false }]);
+        assert.equal(await store.countUsage(), 1);
+      });
+    });
+
+    it('writes nothing of a call whose settle throws, and a retry creates its records', async () => {
+      await withStore(async (store) => {
+        const a = row();
+        const token = row({ dedupeKey: 'token|222222222222|"t-2"', dedupeUntil: null });
+        await assert.rejects(
+          store.recordUsage([a, token], () => {
+            throw new Error('settle failed');
+          }),
+          /settle failed/,
+        );
+        assert.equal(await store.countUsage(), 0);
+        assert.deepEqual((await store.listUsage({ limit: 10 })).records, []);
+        assert.deepEqual(await store.listEvents({ limit: 10 }), []);
+        assert.deepEqual(
+          await record(store, [
+            row({ dedupeKey: a.dedupeKey, meteringRecordId: 'x' }),
+            row({ dedupeKey: token.dedupeKey, dedupeUntil: null, meteringRecordId: 'y' }),
+          ]),
+          [
+            ['x', true],
+            ['y', true],
+          ],
+        );
+        assert.equal(await store.countUsage(), 2);
+        assert.equal((await store.listEvents({ limit: 10 })).length, 1);
+      });
+    });
+
+    it('appends events and lists them by every filter, page by page', async () => {
+      await withStore(async (store) => {
+        const second = (s: number) => new Date(hour + s * 1000);
+        const written = [
+          event('MeterUsage', second(1)),
+          event('BatchMeterUsage', second(2)),
+          event('RegisterUsage', second(3), buyer.accountId),
+          event('MeterUsage', second(4), buyer.accountId),
+          event('BatchMeterUsage', second(5)),
+          event('MeterUsage', second(6)),
+          event('MeterUsage', second(7)),
+        ];
+        for (const e of written) await store.appendEvent(e);
+        const stored = await store.listEvents({ limit: 100 });
+        assert.deepEqual(
+          stored.map((e) => e.event),
+          written,
+        );
+        assert.ok(stored.every((e, i) => i === 0 || e.seq > stored[i - 1]!.seq));
+        const cases: Array<[Omit<EventFilter, 'after' | 'limit'>, (e: AuditEvent) => boolean]> = [
+          [{}, () => true],
+          [{ eventName: 'MeterUsage' }, (e) => e.eventName === 'MeterUsage'],
+          [
+            { recipientAccountId: buyer.accountId },
+            (e) => e.recipientAccountId === buyer.accountId,
+          ],
+          [{ startTime: second(3) }, (e) => Date.parse(e.eventTime) >= second(3).getTime()],
+          [{ endTime: second(3) }, (e) => Date.parse(e.eventTime) <= second(3).getTime()],
+          [
+            { eventName: 'MeterUsage', startTime: second(2), endTime: second(6) },
+            (e) =>
+              e.eventName === 'MeterUsage' &&
+              Date.parse(e.eventTime) >= second(2).getTime() &&
+              Date.parse(e.eventTime) <= second(6).getTime(),
+          ],
+          [{ eventName: 'ResolveCustomer' }, () => false],
+        ];
+        for (const [filter, keep] of cases)
+          for (const limit of [2, 3, 100]) {
+            const found = await eventPages(store, { ...filter, limit });
+            const expected = written.filter(keep);
+            assert.deepEqual(found.flat(), expected, `${JSON.stringify(filter)} by ${limit}`);
+            assert.ok(found.slice(0, -1).every((p) => p.length === limit));
+          }
+        assert.deepEqual(await store.listEvents({ limit: 100, after: stored.at(-1)!.seq }), []);
+      });
+    });
+
+    it('pages reports with its cursor and filters records inside a call', async () => {
+      await withStore(async (store) => {
+        const written: UsageRecordRow[] = [];
+        for (let call = 0; call < 7; call++) {
+          const records = Array.from({ length: 5 }, (_, i) =>
+            row({ dimension: i % 2 ? 'odd' : 'even', requestId: `call-${call}` }),
+          );
+          await record(store, records);
+          written.push(...records);
+        }
+        const all = await pages(store, { limit: 4 });
+        assert.deepEqual(
+          all.flat().map((r) => r.meteringRecordId),
+          written.map((r) => r.meteringRecordId),
+        );
+        assert.ok(all.slice(0, -1).every((p) => p.length === 4));
+        const odd = await store.listUsage({ dimension: 'odd', limit: 1000 });
+        assert.deepEqual(
+          odd.records.map((r) => r.meteringRecordId),
+          written.filter((r) => r.dimension === 'odd').map((r) => r.meteringRecordId),
+        );
+        assert.equal(odd.next, undefined);
+        const first = odd.records[0]!;
+        const original = written.find((r) => r.meteringRecordId === first.meteringRecordId)!;
+        assert.deepEqual(first, stood(original));
+        assert.deepEqual(
+          (await store.listUsage({ productCode: 'nothing', limit: 10 })).records,
+          [],
+        );
+        assert.equal(await store.countUsage(), 35);
+      });
+    });
+
+    it('pages usage by every filter to the last page', async () => {
+      await withStore(async (store) => {
+        const written: UsageRecordRow[] = [];
+        const customers = ['222222222222', '333333333333'];
+        for (let call = 0; call < 8; call++) {
+          const operation = call % 4 === 3 ? 'MeterUsage' : 'BatchMeterUsage';
+          const records = Array.from({ length: operation === 'MeterUsage' ? 1 : 5 }, (_, i) =>
+            row({
+              operation,
+              productCode: call % 2 ? 'prod-b' : 'prod-a',
+              customerAWSAccountId: customers[(call + i) % 2]!,
+              dimension: i % 3 ? 'users' : 'storage_gb',
+              usageTime: new Date(hour - (call % 3) * HOUR + i * 1000),
+              requestId: `call-${call}`,
+            }),
+          );
+          await record(store, records);
+          written.push(...records);
+        }
+        const t = (h: number) => new Date(hour - h * HOUR);
+        const filters: Array<Omit<UsageFilter, 'after' | 'limit'>> = [
+          {},
+          { productCode: 'prod-a' },
+          { customerAWSAccountId: '333333333333' },
+          { dimension: 'storage_gb' },
+          { operation: 'MeterUsage' },
+          { startTime: t(1) },
+          { endTime: t(1) },
+          { startTime: t(1), endTime: new Date(t(1).getTime() + 2000) },
+          {
+            productCode: 'prod-b',
+            customerAWSAccountId: '222222222222',
+            dimension: 'users',
+            operation: 'BatchMeterUsage',
+            startTime: t(2),
+            endTime: t(-1),
+          },
+          { productCode: 'nothing' },
+        ];
+        const keeps = (f: (typeof filters)[number], r: UsageRecordRow) =>
+          (!f.productCode || r.productCode === f.productCode) &&
+          (!f.customerAWSAccountId || r.customerAWSAccountId === f.customerAWSAccountId) &&
+          (!f.dimension || r.dimension === f.dimension) &&
+          (!f.operation || r.operation === f.operation) &&
+          (!f.startTime || r.usageTime >= f.startTime) &&
+          (!f.endTime || r.usageTime < f.endTime);
+        for (const filter of filters) {
+          const expected = written.filter((r) => keeps(filter, r)).map(stood);
+          for (const limit of [1, 3, 5, 100]) {
+            const found = await pages(store, { ...filter, limit });
+            const label = `${JSON.stringify(filter)} by ${limit}`;
+            assert.deepEqual(found.flat(), expected, label);
+            // Full pages carry a cursor: a last page of exactly `limit` is followed by an empty one.
+            const full = Math.floor(expected.length / limit);
+            assert.deepEqual(
+              found.map((p) => p.length),
+              [...Array(full).fill(limit), expected.length % limit],
+              label,
+            );
+          }
+        }
+        assert.equal(await store.countUsage(), written.length);
+      });
+    });
+
+    it('answers ping, and closes', async () => {
+      const opener = await harness.fresh();
+      const store = await opener.open();
+      await store.ping();
+      await store.appendEvent(event());
+      await store.close();
+      const again = await opener.open();
+      await again.ping();
+      assert.equal((await again.listEvents({ limit: 10 })).length, 1);
+      await again.close();
+    });
+  });
+}
