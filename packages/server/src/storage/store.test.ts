@@ -7,11 +7,11 @@
  */
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { createDatabase, POSTGRES_URL, probePostgres } from '@meterd/testkit';
 import pg from 'pg';
 import { buildEvent, type AuditEvent } from '../audit/event.js';
 import type { CallContext } from '../domain/call-context.js';
@@ -19,9 +19,6 @@ import type { AccessKey, Account, Agreement, Product, SigningKey } from '../doma
 import { PostgresStore } from './postgres/store.js';
 import { SqliteStore } from './sqlite/store.js';
 import type { EventFilter, Store, UsageFilter, UsageOutcome, UsageRecordRow } from './store.js';
-
-const POSTGRES_URL =
-  process.env.METERD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const BACKENDS = ['sqlite', 'postgres'] as const;
 type Backend = (typeof BACKENDS)[number];
@@ -50,28 +47,18 @@ async function sqliteHarness(): Promise<Harness> {
 }
 
 async function postgresHarness(): Promise<Harness> {
-  const admin = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    await admin.end().catch(() => undefined);
+  const probe = await probePostgres();
+  if ('error' in probe)
     return {
-      skip: `PostgreSQL not reachable at ${POSTGRES_URL} (${(error as Error).message})`,
+      skip: `PostgreSQL not reachable at ${POSTGRES_URL} (${probe.error})`,
       fresh: () => Promise.reject(new Error('unreachable')),
     };
-  }
-  // Not named meterd_test_*: scripts/run-tests.mjs drops those when its PostgreSQL run ends,
-  // which may happen in another checkout's run while this suite is using its database.
-  const database = `meterd_contract_${randomBytes(4).toString('hex')}`;
-  await admin.query(`create database ${database}`);
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${database}`;
-  const db = new pg.Client({ connectionString: url.href });
+  const { url, drop } = await createDatabase();
+  const db = new pg.Client({ connectionString: url });
   await db.connect();
   after(async () => {
     await db.end();
-    await admin.query(`drop database if exists ${database} with (force)`);
-    await admin.end();
+    await drop();
   });
   let n = 0;
   return {
