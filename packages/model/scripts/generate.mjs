@@ -100,8 +100,11 @@ function references(shape) {
   return [];
 }
 
-/** Shape names, each after the shapes it refers to; a model whose shapes recurse is refused. */
-function ordered(shapes) {
+/**
+ * The names of the shapes the operations' inputs and outputs use, each after the shapes it refers
+ * to; a model whose shapes recurse is refused. (Error bodies are in the table of errors.)
+ */
+function ordered(shapes, operations) {
   const done = new Set();
   const visiting = new Set();
   const order = [];
@@ -117,7 +120,9 @@ function ordered(shapes) {
     done.add(name);
     order.push(name);
   };
-  Object.keys(shapes).sort().forEach(visit);
+  Object.values(operations)
+    .flatMap((op) => [op.input.shape, op.output.shape])
+    .forEach(visit);
   return order;
 }
 
@@ -143,7 +148,6 @@ function shapeData(name, shape) {
       return `${literal(member)}: { ${parts.join(', ')} }`;
     });
     fields.push(`members: { ${members.join(', ')} }`, `required: ${literal(shape.required ?? [])}`);
-    if (shape.exception) fields.push('exception: true');
   }
   return `{ ${fields.join(', ')} }`;
 }
@@ -200,14 +204,14 @@ const baseExceptionName = (metadata) => `${metadata.serviceId.replace(/\W/g, '')
 
 function generate(model, docs) {
   const { metadata, shapes, operations } = model;
-  const order = ordered(shapes);
+  const order = ordered(shapes, operations);
   const shapeDocs = docs.shapes ?? {};
   const ioOf = new Map();
   for (const op of Object.values(operations)) {
     ioOf.set(op.input.shape, `Input of \`${op.name}\`.`);
     ioOf.set(op.output.shape, `Output of \`${op.name}\`.`);
   }
-  const exceptions = order.filter((n) => shapes[n].exception);
+  const exceptions = Object.keys(shapes).filter((n) => shapes[n].exception);
   const thrownBy = (error) =>
     Object.values(operations)
       .filter((op) => (op.errors ?? []).some((e) => e.shape === error))
@@ -251,7 +255,7 @@ function generate(model, docs) {
     `export const shapes = { ${order.map((n) => `${n}: ${ref(n)}`).join(', ')} } as const;\n`,
   );
   const structureMembers = order
-    .filter((n) => shapes[n].type === 'structure' && !shapes[n].exception)
+    .filter((n) => shapes[n].type === 'structure')
     .flatMap((n) => Object.keys(shapes[n].members).map((m) => `${n}.${m}`));
   out.push(
     '/** A member of a structure, as `Structure.Member`. */',
@@ -293,7 +297,7 @@ function generate(model, docs) {
         `/** One of the values of {@link ${name}}. */\nexport type ${name} = (typeof ${name})[keyof typeof ${name}];\n`,
       );
     }
-    if (shape.type === 'structure' && !shape.exception) {
+    if (shape.type === 'structure') {
       const doc = docText(shape.documentation) ?? ioOf.get(name);
       const members = Object.entries(shape.members).map(([member, m]) => {
         const optional = (shape.required ?? []).includes(member) ? '' : '?';

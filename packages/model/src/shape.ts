@@ -71,8 +71,6 @@ export interface StructureShape extends Named {
   readonly type: 'structure';
   readonly members: Readonly<Record<string, Member>>;
   readonly required: readonly string[];
-  /** The structure is the body of a modelled error. */
-  readonly exception?: true;
 }
 
 export type Shape =

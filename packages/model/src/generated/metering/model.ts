@@ -111,12 +111,6 @@ export const SERVICE = {
 
 // ---- shapes, each after those it refers to
 
-const $AllocatedUsageQuantity: NumberShape = {
-  type: 'integer',
-  name: 'AllocatedUsageQuantity',
-  min: 0,
-  max: 2147483647,
-};
 const $Timestamp: TimestampShape = { type: 'timestamp', name: 'Timestamp' };
 const $CustomerIdentifier: StringShape = {
   type: 'string',
@@ -135,6 +129,12 @@ const $UsageDimension: StringShape = {
 const $UsageQuantity: NumberShape = {
   type: 'integer',
   name: 'UsageQuantity',
+  min: 0,
+  max: 2147483647,
+};
+const $AllocatedUsageQuantity: NumberShape = {
+  type: 'integer',
+  name: 'AllocatedUsageQuantity',
   min: 0,
   max: 2147483647,
 };
@@ -341,144 +341,6 @@ const $BatchMeterUsageResult: StructureShape = {
 };
 const $Boolean: BooleanShape = { type: 'boolean', name: 'Boolean' };
 const $ClientToken: StringShape = { type: 'string', name: 'ClientToken', min: 1, max: 64 };
-const $errorMessage: StringShape = { type: 'string', name: 'errorMessage' };
-const $CustomerNotEntitledException: StructureShape = {
-  type: 'structure',
-  name: 'CustomerNotEntitledException',
-  documentation:
-    'Exception thrown when the customer does not have a valid subscription for the product.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $DisabledApiException: StructureShape = {
-  type: 'structure',
-  name: 'DisabledApiException',
-  documentation: 'The API is disabled in the Region.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $DuplicateRequestException: StructureShape = {
-  type: 'structure',
-  name: 'DuplicateRequestException',
-  documentation:
-    'A metering record has already been emitted by the same EC2 instance, ECS task, or EKS pod for the given {`usageDimension`, `timestamp`} with a different `usageQuantity`.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $ExpiredTokenException: StructureShape = {
-  type: 'structure',
-  name: 'ExpiredTokenException',
-  documentation:
-    "The submitted registration token has expired. This can happen if the buyer's browser takes too long to redirect to your page, the buyer has resubmitted the registration token, or your application has held on to the registration token for too long. Your SaaS registration website should redeem this token as soon as it is submitted by the buyer's browser.",
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $IdempotencyConflictException: StructureShape = {
-  type: 'structure',
-  name: 'IdempotencyConflictException',
-  documentation: 'The `ClientToken` is being used for multiple requests.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $InternalServiceErrorException: StructureShape = {
-  type: 'structure',
-  name: 'InternalServiceErrorException',
-  documentation:
-    'An internal error has occurred. Retry your request. If the problem persists, post a message with details on the Amazon Web Services forums.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $InvalidCustomerIdentifierException: StructureShape = {
-  type: 'structure',
-  name: 'InvalidCustomerIdentifierException',
-  documentation: 'You have metered usage for a `CustomerIdentifier` that does not exist.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $InvalidEndpointRegionException: StructureShape = {
-  type: 'structure',
-  name: 'InvalidEndpointRegionException',
-  documentation:
-    'The endpoint being called is in a Amazon Web Services Region different from your EC2 instance, ECS task, or EKS pod. The Region of the Metering Service endpoint and the Amazon Web Services Region of the resource must match.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $InvalidLicenseException: StructureShape = {
-  type: 'structure',
-  name: 'InvalidLicenseException',
-  documentation:
-    'Ensure the `LicenseArn` is valid, matches the customer, and usage is within the license activation period.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $InvalidProductCodeException: StructureShape = {
-  type: 'structure',
-  name: 'InvalidProductCodeException',
-  documentation:
-    'The product code passed does not match the product code used for publishing the product.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $InvalidPublicKeyVersionException: StructureShape = {
-  type: 'structure',
-  name: 'InvalidPublicKeyVersionException',
-  documentation: 'Public Key version is invalid.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $InvalidRegionException: StructureShape = {
-  type: 'structure',
-  name: 'InvalidRegionException',
-  documentation:
-    '`RegisterUsage` must be called in the same Amazon Web Services Region the ECS task was launched in. This prevents a container from hardcoding a Region (e.g. withRegion(“us-east-1”) when calling `RegisterUsage`.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $InvalidTagException: StructureShape = {
-  type: 'structure',
-  name: 'InvalidTagException',
-  documentation: 'The tag is invalid, or the number of tags is greater than 5.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $InvalidTokenException: StructureShape = {
-  type: 'structure',
-  name: 'InvalidTokenException',
-  documentation: 'Registration token is invalid.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $InvalidUsageAllocationsException: StructureShape = {
-  type: 'structure',
-  name: 'InvalidUsageAllocationsException',
-  documentation: 'Sum of allocated usage quantities is not equal to the usage quantity.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $InvalidUsageDimensionException: StructureShape = {
-  type: 'structure',
-  name: 'InvalidUsageDimensionException',
-  documentation:
-    'The usage dimension does not match one of the `UsageDimensions` associated with products.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
 const $MeterUsageRequest: StructureShape = {
   type: 'structure',
   name: 'MeterUsageRequest',
@@ -527,22 +389,8 @@ const $MeterUsageResult: StructureShape = {
   members: { MeteringRecordId: { shape: $String, documentation: 'Metering record id.' } },
   required: [],
 };
-const $NonEmptyString: StringShape = {
-  type: 'string',
-  name: 'NonEmptyString',
-  pattern: '[\\s\\S]+',
-};
-const $Nonce: StringShape = { type: 'string', name: 'Nonce', max: 255, pattern: '[\\s\\S]*' };
-const $PlatformNotSupportedException: StructureShape = {
-  type: 'structure',
-  name: 'PlatformNotSupportedException',
-  documentation:
-    'Amazon Web Services Marketplace does not support metering usage from the underlying platform. Currently, Amazon ECS, Amazon EKS, and Fargate are supported.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
 const $VersionInteger: NumberShape = { type: 'integer', name: 'VersionInteger', min: 1 };
+const $Nonce: StringShape = { type: 'string', name: 'Nonce', max: 255, pattern: '[\\s\\S]*' };
 const $RegisterUsageRequest: StructureShape = {
   type: 'structure',
   name: 'RegisterUsageRequest',
@@ -563,6 +411,11 @@ const $RegisterUsageRequest: StructureShape = {
     },
   },
   required: ['ProductCode', 'PublicKeyVersion'],
+};
+const $NonEmptyString: StringShape = {
+  type: 'string',
+  name: 'NonEmptyString',
+  pattern: '[\\s\\S]+',
 };
 const $RegisterUsageResult: StructureShape = {
   type: 'structure',
@@ -618,31 +471,14 @@ const $ResolveCustomerResult: StructureShape = {
   },
   required: [],
 };
-const $ThrottlingException: StructureShape = {
-  type: 'structure',
-  name: 'ThrottlingException',
-  documentation: 'The calls to the API are throttled.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
-const $TimestampOutOfBoundsException: StructureShape = {
-  type: 'structure',
-  name: 'TimestampOutOfBoundsException',
-  documentation:
-    'The `timestamp` value passed in the `UsageRecord` is out of allowed range.\n\nFor `BatchMeterUsage`, if any of the records are outside of the allowed range, the entire batch is not processed. You must remove invalid records and try again.',
-  members: { message: { shape: $errorMessage } },
-  required: [],
-  exception: true,
-};
 
 /** Every shape of the model, by name. */
 export const shapes = {
-  AllocatedUsageQuantity: $AllocatedUsageQuantity,
   Timestamp: $Timestamp,
   CustomerIdentifier: $CustomerIdentifier,
   UsageDimension: $UsageDimension,
   UsageQuantity: $UsageQuantity,
+  AllocatedUsageQuantity: $AllocatedUsageQuantity,
   TagKey: $TagKey,
   TagValue: $TagValue,
   Tag: $Tag,
@@ -662,35 +498,15 @@ export const shapes = {
   BatchMeterUsageResult: $BatchMeterUsageResult,
   Boolean: $Boolean,
   ClientToken: $ClientToken,
-  errorMessage: $errorMessage,
-  CustomerNotEntitledException: $CustomerNotEntitledException,
-  DisabledApiException: $DisabledApiException,
-  DuplicateRequestException: $DuplicateRequestException,
-  ExpiredTokenException: $ExpiredTokenException,
-  IdempotencyConflictException: $IdempotencyConflictException,
-  InternalServiceErrorException: $InternalServiceErrorException,
-  InvalidCustomerIdentifierException: $InvalidCustomerIdentifierException,
-  InvalidEndpointRegionException: $InvalidEndpointRegionException,
-  InvalidLicenseException: $InvalidLicenseException,
-  InvalidProductCodeException: $InvalidProductCodeException,
-  InvalidPublicKeyVersionException: $InvalidPublicKeyVersionException,
-  InvalidRegionException: $InvalidRegionException,
-  InvalidTagException: $InvalidTagException,
-  InvalidTokenException: $InvalidTokenException,
-  InvalidUsageAllocationsException: $InvalidUsageAllocationsException,
-  InvalidUsageDimensionException: $InvalidUsageDimensionException,
   MeterUsageRequest: $MeterUsageRequest,
   MeterUsageResult: $MeterUsageResult,
-  NonEmptyString: $NonEmptyString,
-  Nonce: $Nonce,
-  PlatformNotSupportedException: $PlatformNotSupportedException,
   VersionInteger: $VersionInteger,
+  Nonce: $Nonce,
   RegisterUsageRequest: $RegisterUsageRequest,
+  NonEmptyString: $NonEmptyString,
   RegisterUsageResult: $RegisterUsageResult,
   ResolveCustomerRequest: $ResolveCustomerRequest,
   ResolveCustomerResult: $ResolveCustomerResult,
-  ThrottlingException: $ThrottlingException,
-  TimestampOutOfBoundsException: $TimestampOutOfBoundsException,
 } as const;
 
 /** A member of a structure, as `Structure.Member`. */
