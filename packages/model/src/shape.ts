@@ -100,6 +100,7 @@ export type Fault = 'client' | 'server';
 /** A modelled error: its shape's name, HTTP status, fault and the operations that throw it. */
 export interface ModelledError {
   readonly name: string;
+  /** The status the model declares; where it declares none, 400 (client fault) or 500 (server). */
   readonly httpStatus: number;
   readonly fault: Fault;
   readonly operations: readonly string[];
