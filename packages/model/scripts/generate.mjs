@@ -129,27 +129,42 @@ function ordered(shapes, operations) {
 const literal = (value) => JSON.stringify(value);
 const ref = (name) => `$${name}`;
 
-/** The data of one shape, as a TypeScript object literal. */
+/** A string literal in single quotes (the data is laid out here, not by prettier). */
+const quote = (text) =>
+  `'${JSON.stringify(text).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
+/** A value as a literal: strings single-quoted, arrays of them inline. */
+const value = (v) =>
+  Array.isArray(v) ? `[${v.map(value).join(', ')}]` : typeof v === 'string' ? quote(v) : String(v);
+const key = (name) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : quote(name));
+
+/**
+ * The data of one shape, as a TypeScript object literal: scalars and lists on one line, a
+ * structure with one line per member.
+ */
 function shapeData(name, shape) {
-  const fields = [`type: ${literal(shape.type)}`, `name: ${literal(name)}`];
-  const documentation = docText(shape.documentation);
-  if (documentation) fields.push(`documentation: ${literal(documentation)}`);
-  for (const key of ['min', 'max', 'pattern', 'enum'])
-    if (shape[key] !== undefined) fields.push(`${key}: ${literal(shape[key])}`);
+  const fields = [`type: ${value(shape.type)}`, `name: ${value(name)}`];
+  for (const k of ['min', 'max', 'pattern', 'enum'])
+    if (shape[k] !== undefined) fields.push(`${k}: ${value(shape[k])}`);
   if (shape.type === 'list') fields.push(`member: ${ref(shape.member.shape)}`);
   if (shape.type === 'map')
     fields.push(`key: ${ref(shape.key.shape)}`, `value: ${ref(shape.value.shape)}`);
+  if (shape.type === 'structure') fields.push(`required: ${value(shape.required ?? [])}`);
+  const documentation = docText(shape.documentation);
+  if (shape.type !== 'structure' && !documentation) return `{ ${fields.join(', ')} }`;
+  const lines = [fields.join(', ') + ','];
+  if (documentation) lines.push(`documentation: ${quote(documentation)},`);
   if (shape.type === 'structure') {
-    const members = Object.entries(shape.members).map(([member, m]) => {
+    lines.push('members: {');
+    for (const [member, m] of Object.entries(shape.members)) {
       const parts = [`shape: ${ref(m.shape)}`];
       const doc = docText(m.documentation);
-      if (doc) parts.push(`documentation: ${literal(doc)}`);
+      if (doc) parts.push(`documentation: ${quote(doc)}`);
       if (m.idempotencyToken) parts.push('idempotencyToken: true');
-      return `${literal(member)}: { ${parts.join(', ')} }`;
-    });
-    fields.push(`members: { ${members.join(', ')} }`, `required: ${literal(shape.required ?? [])}`);
+      lines.push(`  ${key(member)}: { ${parts.join(', ')} },`);
+    }
+    lines.push('},');
   }
-  return `{ ${fields.join(', ')} }`;
+  return `{\n${lines.map((l) => `  ${l}`).join('\n')}\n}`;
 }
 
 /** The constraints the model puts on a shape, worded for documentation. */
@@ -227,7 +242,7 @@ function generate(model, docs) {
   const data = order.map((name) => {
     const type = SHAPE_TYPE[shapes[name].type];
     types.add(type);
-    return `const ${ref(name)}: ${type} = ${shapeData(name, shapes[name])};`;
+    return `// prettier-ignore\nconst ${ref(name)}: ${type} = ${shapeData(name, shapes[name])};`;
   });
   const opNames = Object.keys(operations);
   const serviceFields = [

@@ -111,365 +111,163 @@ export const SERVICE = {
 
 // ---- shapes, each after those it refers to
 
+// prettier-ignore
 const $Timestamp: TimestampShape = { type: 'timestamp', name: 'Timestamp' };
-const $CustomerIdentifier: StringShape = {
-  type: 'string',
-  name: 'CustomerIdentifier',
-  min: 0,
-  max: 255,
-  pattern: '[\\s\\S]*',
-};
-const $UsageDimension: StringShape = {
-  type: 'string',
-  name: 'UsageDimension',
-  min: 1,
-  max: 255,
-  pattern: '[\\s\\S]+',
-};
-const $UsageQuantity: NumberShape = {
-  type: 'integer',
-  name: 'UsageQuantity',
-  min: 0,
-  max: 2147483647,
-};
-const $AllocatedUsageQuantity: NumberShape = {
-  type: 'integer',
-  name: 'AllocatedUsageQuantity',
-  min: 0,
-  max: 2147483647,
-};
-const $TagKey: StringShape = {
-  type: 'string',
-  name: 'TagKey',
-  min: 1,
-  max: 100,
-  pattern: '^[a-zA-Z0-9+ -=._:\\/@]+$',
-};
-const $TagValue: StringShape = {
-  type: 'string',
-  name: 'TagValue',
-  min: 1,
-  max: 256,
-  pattern: '^[a-zA-Z0-9+ -=._:\\/@]+$',
-};
+// prettier-ignore
+const $CustomerIdentifier: StringShape = { type: 'string', name: 'CustomerIdentifier', min: 0, max: 255, pattern: '[\\s\\S]*' };
+// prettier-ignore
+const $UsageDimension: StringShape = { type: 'string', name: 'UsageDimension', min: 1, max: 255, pattern: '[\\s\\S]+' };
+// prettier-ignore
+const $UsageQuantity: NumberShape = { type: 'integer', name: 'UsageQuantity', min: 0, max: 2147483647 };
+// prettier-ignore
+const $AllocatedUsageQuantity: NumberShape = { type: 'integer', name: 'AllocatedUsageQuantity', min: 0, max: 2147483647 };
+// prettier-ignore
+const $TagKey: StringShape = { type: 'string', name: 'TagKey', min: 1, max: 100, pattern: '^[a-zA-Z0-9+ -=._:\\/@]+$' };
+// prettier-ignore
+const $TagValue: StringShape = { type: 'string', name: 'TagValue', min: 1, max: 256, pattern: '^[a-zA-Z0-9+ -=._:\\/@]+$' };
+// prettier-ignore
 const $Tag: StructureShape = {
-  type: 'structure',
-  name: 'Tag',
-  documentation:
-    'Metadata assigned to an allocation. Each tag is made up of a `key` and a `value`.',
+  type: 'structure', name: 'Tag', required: ['Key', 'Value'],
+  documentation: 'Metadata assigned to an allocation. Each tag is made up of a `key` and a `value`.',
   members: {
-    Key: {
-      shape: $TagKey,
-      documentation:
-        'One part of a key-value pair that makes up a `tag`. A `key` is a label that acts like a category for the specific tag values.',
-    },
-    Value: {
-      shape: $TagValue,
-      documentation:
-        'One part of a key-value pair that makes up a `tag`. A `value` acts as a descriptor within a tag category (key). The value can be empty or null.',
-    },
+    Key: { shape: $TagKey, documentation: 'One part of a key-value pair that makes up a `tag`. A `key` is a label that acts like a category for the specific tag values.' },
+    Value: { shape: $TagValue, documentation: 'One part of a key-value pair that makes up a `tag`. A `value` acts as a descriptor within a tag category (key). The value can be empty or null.' },
   },
-  required: ['Key', 'Value'],
 };
+// prettier-ignore
 const $TagList: ListShape = { type: 'list', name: 'TagList', min: 1, max: 5, member: $Tag };
+// prettier-ignore
 const $UsageAllocation: StructureShape = {
-  type: 'structure',
-  name: 'UsageAllocation',
-  documentation:
-    'Usage allocations allow you to split usage into buckets by tags.\n\nEach `UsageAllocation` indicates the usage quantity for a specific set of tags.',
+  type: 'structure', name: 'UsageAllocation', required: ['AllocatedUsageQuantity'],
+  documentation: 'Usage allocations allow you to split usage into buckets by tags.\n\nEach `UsageAllocation` indicates the usage quantity for a specific set of tags.',
   members: {
-    AllocatedUsageQuantity: {
-      shape: $AllocatedUsageQuantity,
-      documentation: 'The total quantity allocated to this bucket of usage.',
-    },
-    Tags: {
-      shape: $TagList,
-      documentation:
-        'The set of tags that define the bucket of usage. For the bucket of items with no tags, this parameter can be left out.',
-    },
+    AllocatedUsageQuantity: { shape: $AllocatedUsageQuantity, documentation: 'The total quantity allocated to this bucket of usage.' },
+    Tags: { shape: $TagList, documentation: 'The set of tags that define the bucket of usage. For the bucket of items with no tags, this parameter can be left out.' },
   },
-  required: ['AllocatedUsageQuantity'],
 };
-const $UsageAllocations: ListShape = {
-  type: 'list',
-  name: 'UsageAllocations',
-  min: 1,
-  max: 2500,
-  member: $UsageAllocation,
-};
-const $CustomerAWSAccountId: StringShape = {
-  type: 'string',
-  name: 'CustomerAWSAccountId',
-  min: 1,
-  max: 255,
-  pattern: '^[0-9]+$',
-};
-const $LicenseArn: StringShape = {
-  type: 'string',
-  name: 'LicenseArn',
-  pattern:
-    '^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$',
-};
+// prettier-ignore
+const $UsageAllocations: ListShape = { type: 'list', name: 'UsageAllocations', min: 1, max: 2500, member: $UsageAllocation };
+// prettier-ignore
+const $CustomerAWSAccountId: StringShape = { type: 'string', name: 'CustomerAWSAccountId', min: 1, max: 255, pattern: '^[0-9]+$' };
+// prettier-ignore
+const $LicenseArn: StringShape = { type: 'string', name: 'LicenseArn', pattern: '^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$' };
+// prettier-ignore
 const $UsageRecord: StructureShape = {
-  type: 'structure',
-  name: 'UsageRecord',
-  documentation:
-    'A `UsageRecord` indicates a quantity of usage for a given product, customer, dimension and time.\n\nMultiple requests with the same `UsageRecords` as input will be de-duplicated to prevent double charges.',
+  type: 'structure', name: 'UsageRecord', required: ['Timestamp', 'Dimension'],
+  documentation: 'A `UsageRecord` indicates a quantity of usage for a given product, customer, dimension and time.\n\nMultiple requests with the same `UsageRecords` as input will be de-duplicated to prevent double charges.',
   members: {
-    Timestamp: {
-      shape: $Timestamp,
-      documentation:
-        'Timestamp, in UTC, for which the usage is being reported.\n\nYour application can meter usage for up to six hours in the past. Make sure the `timestamp` value is not before the start of the software usage.',
-    },
-    CustomerIdentifier: {
-      shape: $CustomerIdentifier,
-      documentation:
-        'The `CustomerIdentifier` is obtained through the `ResolveCustomer` operation and represents an individual buyer in your application.',
-    },
-    Dimension: {
-      shape: $UsageDimension,
-      documentation:
-        'During the process of registering a product on Amazon Web Services Marketplace, dimensions are specified. These represent different units of value in your application.',
-    },
-    Quantity: {
-      shape: $UsageQuantity,
-      documentation:
-        'The quantity of usage consumed by the customer for the given dimension and time. Defaults to `0` if not specified.',
-    },
-    UsageAllocations: {
-      shape: $UsageAllocations,
-      documentation:
-        'The set of `UsageAllocations` to submit. The sum of all `UsageAllocation` quantities must equal the Quantity of the `UsageRecord`.',
-    },
-    CustomerAWSAccountId: {
-      shape: $CustomerAWSAccountId,
-      documentation:
-        'The `CustomerAWSAccountId` parameter specifies the AWS account ID of the buyer.\n\nFor existing integrations, to access your `CustomerIdentifier` to `CustomerAWSAccountId` mapping, see Account Feeds.',
-    },
-    LicenseArn: {
-      shape: $LicenseArn,
-      documentation:
-        'The `LicenseArn` is a unique identifier for a specific granted license. These are used for software purchased through Amazon Web Services Marketplace.\n\nTo access your `CustomerAWSAccountId` and `LicenseArn` mapping, visit Agreements Feeds.',
-    },
+    Timestamp: { shape: $Timestamp, documentation: 'Timestamp, in UTC, for which the usage is being reported.\n\nYour application can meter usage for up to six hours in the past. Make sure the `timestamp` value is not before the start of the software usage.' },
+    CustomerIdentifier: { shape: $CustomerIdentifier, documentation: 'The `CustomerIdentifier` is obtained through the `ResolveCustomer` operation and represents an individual buyer in your application.' },
+    Dimension: { shape: $UsageDimension, documentation: 'During the process of registering a product on Amazon Web Services Marketplace, dimensions are specified. These represent different units of value in your application.' },
+    Quantity: { shape: $UsageQuantity, documentation: 'The quantity of usage consumed by the customer for the given dimension and time. Defaults to `0` if not specified.' },
+    UsageAllocations: { shape: $UsageAllocations, documentation: 'The set of `UsageAllocations` to submit. The sum of all `UsageAllocation` quantities must equal the Quantity of the `UsageRecord`.' },
+    CustomerAWSAccountId: { shape: $CustomerAWSAccountId, documentation: 'The `CustomerAWSAccountId` parameter specifies the AWS account ID of the buyer.\n\nFor existing integrations, to access your `CustomerIdentifier` to `CustomerAWSAccountId` mapping, see Account Feeds.' },
+    LicenseArn: { shape: $LicenseArn, documentation: 'The `LicenseArn` is a unique identifier for a specific granted license. These are used for software purchased through Amazon Web Services Marketplace.\n\nTo access your `CustomerAWSAccountId` and `LicenseArn` mapping, visit Agreements Feeds.' },
   },
-  required: ['Timestamp', 'Dimension'],
 };
-const $UsageRecordList: ListShape = {
-  type: 'list',
-  name: 'UsageRecordList',
-  min: 0,
-  max: 25,
-  member: $UsageRecord,
-};
-const $ProductCode: StringShape = {
-  type: 'string',
-  name: 'ProductCode',
-  min: 0,
-  max: 255,
-  pattern: '^[-a-zA-Z0-9/=:_.@]*$',
-};
+// prettier-ignore
+const $UsageRecordList: ListShape = { type: 'list', name: 'UsageRecordList', min: 0, max: 25, member: $UsageRecord };
+// prettier-ignore
+const $ProductCode: StringShape = { type: 'string', name: 'ProductCode', min: 0, max: 255, pattern: '^[-a-zA-Z0-9/=:_.@]*$' };
+// prettier-ignore
 const $BatchMeterUsageRequest: StructureShape = {
-  type: 'structure',
-  name: 'BatchMeterUsageRequest',
-  documentation:
-    'A `BatchMeterUsageRequest` contains `UsageRecords`, which indicate quantities of usage within your application.',
+  type: 'structure', name: 'BatchMeterUsageRequest', required: ['UsageRecords'],
+  documentation: 'A `BatchMeterUsageRequest` contains `UsageRecords`, which indicate quantities of usage within your application.',
   members: {
-    UsageRecords: {
-      shape: $UsageRecordList,
-      documentation:
-        'The set of `UsageRecords` to submit. `BatchMeterUsage` accepts up to 25 `UsageRecords` at a time.',
-    },
-    ProductCode: {
-      shape: $ProductCode,
-      documentation:
-        'Product code is used to uniquely identify a product in Amazon Web Services Marketplace. The product code should be the same as the one used during the publishing of a new product.',
-    },
+    UsageRecords: { shape: $UsageRecordList, documentation: 'The set of `UsageRecords` to submit. `BatchMeterUsage` accepts up to 25 `UsageRecords` at a time.' },
+    ProductCode: { shape: $ProductCode, documentation: 'Product code is used to uniquely identify a product in Amazon Web Services Marketplace. The product code should be the same as the one used during the publishing of a new product.' },
   },
-  required: ['UsageRecords'],
 };
+// prettier-ignore
 const $String: StringShape = { type: 'string', name: 'String' };
-const $UsageRecordResultStatus: StringShape = {
-  type: 'string',
-  name: 'UsageRecordResultStatus',
-  enum: ['Success', 'CustomerNotSubscribed', 'DuplicateRecord'],
-};
+// prettier-ignore
+const $UsageRecordResultStatus: StringShape = { type: 'string', name: 'UsageRecordResultStatus', enum: ['Success', 'CustomerNotSubscribed', 'DuplicateRecord'] };
+// prettier-ignore
 const $UsageRecordResult: StructureShape = {
-  type: 'structure',
-  name: 'UsageRecordResult',
-  documentation:
-    'A `UsageRecordResult` indicates the status of a given `UsageRecord` processed by `BatchMeterUsage`.',
+  type: 'structure', name: 'UsageRecordResult', required: [],
+  documentation: 'A `UsageRecordResult` indicates the status of a given `UsageRecord` processed by `BatchMeterUsage`.',
   members: {
-    UsageRecord: {
-      shape: $UsageRecord,
-      documentation: 'The `UsageRecord` that was part of the `BatchMeterUsage` request.',
-    },
-    MeteringRecordId: {
-      shape: $String,
-      documentation: 'The `MeteringRecordId` is a unique identifier for this metering event.',
-    },
-    Status: {
-      shape: $UsageRecordResultStatus,
-      documentation:
-        "The `UsageRecordResult` `Status` indicates the status of an individual `UsageRecord` processed by `BatchMeterUsage`.\n\n- Success- The `UsageRecord` was accepted and honored by `BatchMeterUsage`.\n- CustomerNotSubscribed- The `CustomerIdentifier` specified is not able to use your product. The `UsageRecord` was not honored. There are three causes for this result:\n\n- The customer identifier is invalid.\n- The customer identifier provided in the metering record does not have an active agreement or subscription with this product. Future `UsageRecords` for this customer will fail until the customer subscribes to your product.\n- The customer's Amazon Web Services account was suspended.\n\n- DuplicateRecord- Indicates that the `UsageRecord` was invalid and not honored. A previously metered `UsageRecord` had the same customer, dimension, and time, but a different quantity.",
-    },
+    UsageRecord: { shape: $UsageRecord, documentation: 'The `UsageRecord` that was part of the `BatchMeterUsage` request.' },
+    MeteringRecordId: { shape: $String, documentation: 'The `MeteringRecordId` is a unique identifier for this metering event.' },
+    Status: { shape: $UsageRecordResultStatus, documentation: 'The `UsageRecordResult` `Status` indicates the status of an individual `UsageRecord` processed by `BatchMeterUsage`.\n\n- Success- The `UsageRecord` was accepted and honored by `BatchMeterUsage`.\n- CustomerNotSubscribed- The `CustomerIdentifier` specified is not able to use your product. The `UsageRecord` was not honored. There are three causes for this result:\n\n- The customer identifier is invalid.\n- The customer identifier provided in the metering record does not have an active agreement or subscription with this product. Future `UsageRecords` for this customer will fail until the customer subscribes to your product.\n- The customer\'s Amazon Web Services account was suspended.\n\n- DuplicateRecord- Indicates that the `UsageRecord` was invalid and not honored. A previously metered `UsageRecord` had the same customer, dimension, and time, but a different quantity.' },
   },
-  required: [],
 };
-const $UsageRecordResultList: ListShape = {
-  type: 'list',
-  name: 'UsageRecordResultList',
-  member: $UsageRecordResult,
-};
+// prettier-ignore
+const $UsageRecordResultList: ListShape = { type: 'list', name: 'UsageRecordResultList', member: $UsageRecordResult };
+// prettier-ignore
 const $BatchMeterUsageResult: StructureShape = {
-  type: 'structure',
-  name: 'BatchMeterUsageResult',
-  documentation:
-    'Contains the `UsageRecords` processed by `BatchMeterUsage` and any records that have failed due to transient error.',
+  type: 'structure', name: 'BatchMeterUsageResult', required: [],
+  documentation: 'Contains the `UsageRecords` processed by `BatchMeterUsage` and any records that have failed due to transient error.',
   members: {
-    Results: {
-      shape: $UsageRecordResultList,
-      documentation:
-        'Contains all `UsageRecords` processed by `BatchMeterUsage`. These records were either honored by Amazon Web Services Marketplace Metering Service or were invalid. Invalid records should be fixed before being resubmitted.',
-    },
-    UnprocessedRecords: {
-      shape: $UsageRecordList,
-      documentation:
-        'Contains all `UsageRecords` that were not processed by `BatchMeterUsage`. This is a list of `UsageRecords`. You can retry the failed request by making another `BatchMeterUsage` call with this list as input in the `BatchMeterUsageRequest`.',
-    },
+    Results: { shape: $UsageRecordResultList, documentation: 'Contains all `UsageRecords` processed by `BatchMeterUsage`. These records were either honored by Amazon Web Services Marketplace Metering Service or were invalid. Invalid records should be fixed before being resubmitted.' },
+    UnprocessedRecords: { shape: $UsageRecordList, documentation: 'Contains all `UsageRecords` that were not processed by `BatchMeterUsage`. This is a list of `UsageRecords`. You can retry the failed request by making another `BatchMeterUsage` call with this list as input in the `BatchMeterUsageRequest`.' },
   },
-  required: [],
 };
+// prettier-ignore
 const $Boolean: BooleanShape = { type: 'boolean', name: 'Boolean' };
+// prettier-ignore
 const $ClientToken: StringShape = { type: 'string', name: 'ClientToken', min: 1, max: 64 };
+// prettier-ignore
 const $MeterUsageRequest: StructureShape = {
-  type: 'structure',
-  name: 'MeterUsageRequest',
+  type: 'structure', name: 'MeterUsageRequest', required: ['ProductCode', 'Timestamp', 'UsageDimension'],
   members: {
-    ProductCode: {
-      shape: $ProductCode,
-      documentation:
-        'Product code is used to uniquely identify a product in Amazon Web Services Marketplace. The product code should be the same as the one used during the publishing of a new product.',
-    },
-    Timestamp: {
-      shape: $Timestamp,
-      documentation:
-        'Timestamp, in UTC, for which the usage is being reported. Your application can meter usage for up to six hours in the past. Make sure the `timestamp` value is not before the start of the software usage.',
-    },
-    UsageDimension: {
-      shape: $UsageDimension,
-      documentation:
-        'It will be one of the fcp dimension name provided during the publishing of the product.',
-    },
-    UsageQuantity: {
-      shape: $UsageQuantity,
-      documentation: 'Consumption value for the hour. Defaults to `0` if not specified.',
-    },
-    DryRun: {
-      shape: $Boolean,
-      documentation:
-        'Checks whether you have the permissions required for the action, but does not make the request. If you have the permissions, the request returns `DryRunOperation`; otherwise, it returns `UnauthorizedException`. Defaults to `false` if not specified.',
-    },
-    UsageAllocations: {
-      shape: $UsageAllocations,
-      documentation:
-        'The set of `UsageAllocations` to submit.\n\nThe sum of all `UsageAllocation` quantities must equal the `UsageQuantity` of the `MeterUsage` request, and each `UsageAllocation` must have a unique set of tags (include no tags).',
-    },
-    ClientToken: {
-      shape: $ClientToken,
-      documentation:
-        "Specifies a unique, case-sensitive identifier that you provide to ensure the idempotency of the request. This lets you safely retry the request without accidentally performing the same operation a second time. Passing the same value to a later call to an operation requires that you also pass the same value for all other parameters. We recommend that you use a UUID type of value.\n\nIf you don't provide this value, then Amazon Web Services generates a random one for you.\n\nIf you retry the operation with the same `ClientToken`, but with different parameters, the retry fails with an `IdempotencyConflictException` error.",
-      idempotencyToken: true,
-    },
+    ProductCode: { shape: $ProductCode, documentation: 'Product code is used to uniquely identify a product in Amazon Web Services Marketplace. The product code should be the same as the one used during the publishing of a new product.' },
+    Timestamp: { shape: $Timestamp, documentation: 'Timestamp, in UTC, for which the usage is being reported. Your application can meter usage for up to six hours in the past. Make sure the `timestamp` value is not before the start of the software usage.' },
+    UsageDimension: { shape: $UsageDimension, documentation: 'It will be one of the fcp dimension name provided during the publishing of the product.' },
+    UsageQuantity: { shape: $UsageQuantity, documentation: 'Consumption value for the hour. Defaults to `0` if not specified.' },
+    DryRun: { shape: $Boolean, documentation: 'Checks whether you have the permissions required for the action, but does not make the request. If you have the permissions, the request returns `DryRunOperation`; otherwise, it returns `UnauthorizedException`. Defaults to `false` if not specified.' },
+    UsageAllocations: { shape: $UsageAllocations, documentation: 'The set of `UsageAllocations` to submit.\n\nThe sum of all `UsageAllocation` quantities must equal the `UsageQuantity` of the `MeterUsage` request, and each `UsageAllocation` must have a unique set of tags (include no tags).' },
+    ClientToken: { shape: $ClientToken, documentation: 'Specifies a unique, case-sensitive identifier that you provide to ensure the idempotency of the request. This lets you safely retry the request without accidentally performing the same operation a second time. Passing the same value to a later call to an operation requires that you also pass the same value for all other parameters. We recommend that you use a UUID type of value.\n\nIf you don\'t provide this value, then Amazon Web Services generates a random one for you.\n\nIf you retry the operation with the same `ClientToken`, but with different parameters, the retry fails with an `IdempotencyConflictException` error.', idempotencyToken: true },
   },
-  required: ['ProductCode', 'Timestamp', 'UsageDimension'],
 };
+// prettier-ignore
 const $MeterUsageResult: StructureShape = {
-  type: 'structure',
-  name: 'MeterUsageResult',
-  members: { MeteringRecordId: { shape: $String, documentation: 'Metering record id.' } },
-  required: [],
-};
-const $VersionInteger: NumberShape = { type: 'integer', name: 'VersionInteger', min: 1 };
-const $Nonce: StringShape = { type: 'string', name: 'Nonce', max: 255, pattern: '[\\s\\S]*' };
-const $RegisterUsageRequest: StructureShape = {
-  type: 'structure',
-  name: 'RegisterUsageRequest',
+  type: 'structure', name: 'MeterUsageResult', required: [],
   members: {
-    ProductCode: {
-      shape: $ProductCode,
-      documentation:
-        'Product code is used to uniquely identify a product in Amazon Web Services Marketplace. The product code should be the same as the one used during the publishing of a new product.',
-    },
-    PublicKeyVersion: {
-      shape: $VersionInteger,
-      documentation: 'Public Key Version provided by Amazon Web Services Marketplace',
-    },
-    Nonce: {
-      shape: $Nonce,
-      documentation:
-        '(Optional) To scope down the registration to a specific running software instance and guard against replay attacks.',
-    },
+    MeteringRecordId: { shape: $String, documentation: 'Metering record id.' },
   },
-  required: ['ProductCode', 'PublicKeyVersion'],
 };
-const $NonEmptyString: StringShape = {
-  type: 'string',
-  name: 'NonEmptyString',
-  pattern: '[\\s\\S]+',
-};
-const $RegisterUsageResult: StructureShape = {
-  type: 'structure',
-  name: 'RegisterUsageResult',
+// prettier-ignore
+const $VersionInteger: NumberShape = { type: 'integer', name: 'VersionInteger', min: 1 };
+// prettier-ignore
+const $Nonce: StringShape = { type: 'string', name: 'Nonce', max: 255, pattern: '[\\s\\S]*' };
+// prettier-ignore
+const $RegisterUsageRequest: StructureShape = {
+  type: 'structure', name: 'RegisterUsageRequest', required: ['ProductCode', 'PublicKeyVersion'],
   members: {
-    PublicKeyRotationTimestamp: {
-      shape: $Timestamp,
-      documentation: '(Optional) Only included when public key version has expired',
-    },
+    ProductCode: { shape: $ProductCode, documentation: 'Product code is used to uniquely identify a product in Amazon Web Services Marketplace. The product code should be the same as the one used during the publishing of a new product.' },
+    PublicKeyVersion: { shape: $VersionInteger, documentation: 'Public Key Version provided by Amazon Web Services Marketplace' },
+    Nonce: { shape: $Nonce, documentation: '(Optional) To scope down the registration to a specific running software instance and guard against replay attacks.' },
+  },
+};
+// prettier-ignore
+const $NonEmptyString: StringShape = { type: 'string', name: 'NonEmptyString', pattern: '[\\s\\S]+' };
+// prettier-ignore
+const $RegisterUsageResult: StructureShape = {
+  type: 'structure', name: 'RegisterUsageResult', required: [],
+  members: {
+    PublicKeyRotationTimestamp: { shape: $Timestamp, documentation: '(Optional) Only included when public key version has expired' },
     Signature: { shape: $NonEmptyString, documentation: 'JWT Token' },
   },
-  required: [],
 };
+// prettier-ignore
 const $ResolveCustomerRequest: StructureShape = {
-  type: 'structure',
-  name: 'ResolveCustomerRequest',
+  type: 'structure', name: 'ResolveCustomerRequest', required: ['RegistrationToken'],
   documentation: 'Contains input to the `ResolveCustomer` operation.',
   members: {
-    RegistrationToken: {
-      shape: $NonEmptyString,
-      documentation:
-        'When a buyer visits your website during the registration process, the buyer submits a registration token through the browser. The registration token is resolved to obtain a `CustomerIdentifier` along with the `CustomerAWSAccountId`, `ProductCode`, and `LicenseArn`.',
-    },
+    RegistrationToken: { shape: $NonEmptyString, documentation: 'When a buyer visits your website during the registration process, the buyer submits a registration token through the browser. The registration token is resolved to obtain a `CustomerIdentifier` along with the `CustomerAWSAccountId`, `ProductCode`, and `LicenseArn`.' },
   },
-  required: ['RegistrationToken'],
 };
+// prettier-ignore
 const $ResolveCustomerResult: StructureShape = {
-  type: 'structure',
-  name: 'ResolveCustomerResult',
-  documentation:
-    'The result of the `ResolveCustomer` operation. Contains the `CustomerIdentifier` along with the `CustomerAWSAccountId`, `ProductCode`, and `LicenseArn`.',
+  type: 'structure', name: 'ResolveCustomerResult', required: [],
+  documentation: 'The result of the `ResolveCustomer` operation. Contains the `CustomerIdentifier` along with the `CustomerAWSAccountId`, `ProductCode`, and `LicenseArn`.',
   members: {
-    CustomerIdentifier: {
-      shape: $CustomerIdentifier,
-      documentation:
-        'The `CustomerIdentifier` is used to identify an individual customer in your application.',
-    },
-    ProductCode: {
-      shape: $ProductCode,
-      documentation:
-        'The product code is returned to confirm that the buyer is registering for your product. Subsequent `BatchMeterUsage` calls should be made using this product code.',
-    },
-    CustomerAWSAccountId: {
-      shape: $CustomerAWSAccountId,
-      documentation:
-        'The `CustomerAWSAccountId` provides the Amazon Web Services account ID associated with the `CustomerIdentifier` for the individual customer. Calls to `BatchMeterUsage` require `CustomerAWSAccountId` for each `UsageRecord`.',
-    },
-    LicenseArn: {
-      shape: $LicenseArn,
-      documentation:
-        'The `LicenseArn` is a unique identifier for a specific granted license. These are typically used for software purchased through Amazon Web Services Marketplace. Calls to `BatchMeterUsage` require `LicenseArn` for each `UsageRecord`.\n\nOnce you receive the `CustomerAWSAccountId` and `LicenseArn` in the response, store that for future purposes/API calls/integrations.',
-    },
+    CustomerIdentifier: { shape: $CustomerIdentifier, documentation: 'The `CustomerIdentifier` is used to identify an individual customer in your application.' },
+    ProductCode: { shape: $ProductCode, documentation: 'The product code is returned to confirm that the buyer is registering for your product. Subsequent `BatchMeterUsage` calls should be made using this product code.' },
+    CustomerAWSAccountId: { shape: $CustomerAWSAccountId, documentation: 'The `CustomerAWSAccountId` provides the Amazon Web Services account ID associated with the `CustomerIdentifier` for the individual customer. Calls to `BatchMeterUsage` require `CustomerAWSAccountId` for each `UsageRecord`.' },
+    LicenseArn: { shape: $LicenseArn, documentation: 'The `LicenseArn` is a unique identifier for a specific granted license. These are typically used for software purchased through Amazon Web Services Marketplace. Calls to `BatchMeterUsage` require `LicenseArn` for each `UsageRecord`.\n\nOnce you receive the `CustomerAWSAccountId` and `LicenseArn` in the response, store that for future purposes/API calls/integrations.' },
   },
-  required: [],
 };
 
 /** Every shape of the model, by name. */
