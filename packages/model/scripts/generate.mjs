@@ -305,7 +305,7 @@ function generate(model, docs) {
     const own = shapeDocs[name] ?? {};
     if (shape.type === 'string' && shape.enum) {
       const values = own.values ?? {};
-      const doc = docText(shape.documentation) ?? `The values of \`${name}\`.`;
+      const doc = docText(shape.documentation) ?? own.documentation;
       out.push(
         jsdoc([doc], own.example) +
           `export const ${name} = {\n${shape.enum.map((v) => `${jsdoc([values[v]], undefined, '  ')}  ${literal(v)}: ${literal(v)},`).join('\n')}\n} as const;\n`,
@@ -313,7 +313,7 @@ function generate(model, docs) {
       );
     }
     if (shape.type === 'structure') {
-      const doc = docText(shape.documentation) ?? ioOf.get(name);
+      const doc = docText(shape.documentation) ?? own.documentation ?? ioOf.get(name);
       const members = Object.entries(shape.members).map(([member, m]) => {
         const optional = (shape.required ?? []).includes(member) ? '' : '?';
         const target = shapes[m.shape];

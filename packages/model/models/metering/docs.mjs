@@ -1,6 +1,6 @@
-// What the generated documentation adds to the model's own: examples of each type, the values
-// of enums (which the model lists without documentation), and the base exception's description.
-// Keyed by shape name; read by scripts/generate.mjs.
+// What the generated documentation adds to the model's own: examples of each type, what a shape
+// the model leaves undocumented is, the meaning of enum values (which the model lists bare), and
+// the base exception's description. Keyed by shape name; read by scripts/generate.mjs.
 
 export default {
   serviceException: {
@@ -44,6 +44,7 @@ their shape (\`ThrottlingException\`, ...); any other error code (\`ValidationEx
       example: `const failed = (results: UsageRecordResult[]) => results.filter((r) => r.Status !== 'Success');`,
     },
     UsageRecordResultStatus: {
+      documentation: 'The outcome of one usage record in a `BatchMeterUsage` call.',
       example: `const honoured = Results.filter((r) => r.Status === UsageRecordResultStatus.Success);`,
       values: {
         Success: 'The record was accepted and honoured.',

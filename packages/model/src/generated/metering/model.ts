@@ -752,7 +752,7 @@ export interface BatchMeterUsageRequest {
 }
 
 /**
- * The values of `UsageRecordResultStatus`.
+ * The outcome of one usage record in a `BatchMeterUsage` call.
  *
  * @example
  * const honoured = Results.filter((r) => r.Status === UsageRecordResultStatus.Success);
