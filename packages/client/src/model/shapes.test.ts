@@ -14,10 +14,10 @@ function structures(
   shape: Shape,
   into = new Map<string, StructureShape>(),
 ): Map<string, StructureShape> {
-  if (typeof shape === 'string') return into;
   if (shape.type === 'list') return structures(shape.member, into);
+  if (shape.type !== 'structure') return into;
   into.set(shape.name, shape);
-  for (const member of Object.values(shape.members)) structures(member, into);
+  for (const member of Object.values(shape.members)) structures(member.shape, into);
   return into;
 }
 
@@ -45,7 +45,7 @@ describe('shapes agree with the official SDK model', () => {
       assert.deepEqual(shape.required, memberNames.slice(0, requiredCount), 'required members');
       const timestamps = memberNames.filter((_, i) => memberSchemas[i] === 4);
       assert.deepEqual(
-        Object.keys(shape.members).filter((m) => shape.members[m] === 'timestamp'),
+        Object.keys(shape.members).filter((m) => shape.members[m]?.shape.type === 'timestamp'),
         timestamps,
         'timestamp members',
       );

@@ -19,20 +19,25 @@ export function wireOrder(shape: StructureShape): string[] {
 
 function toWire(shape: Shape, value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
-  if (shape === 'timestamp') return value instanceof Date ? value.getTime() / 1000 : value;
-  if (typeof shape === 'string') return value;
-  if (shape.type === 'list') {
-    return Array.isArray(value) ? value.map((item) => toWire(shape.member, item) ?? null) : value;
+  switch (shape.type) {
+    case 'timestamp':
+      return value instanceof Date ? value.getTime() / 1000 : value;
+    case 'list':
+      return Array.isArray(value) ? value.map((item) => toWire(shape.member, item) ?? null) : value;
+    case 'structure': {
+      if (typeof value !== 'object') return value;
+      const source = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const name of wireOrder(shape)) {
+        const member = shape.members[name];
+        const v = member === undefined ? undefined : toWire(member.shape, source[name]);
+        if (v !== undefined) out[name] = v;
+      }
+      return out;
+    }
+    default:
+      return value;
   }
-  if (typeof value !== 'object') return value;
-  const source = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const name of wireOrder(shape)) {
-    const member = shape.members[name];
-    const v = member === undefined ? undefined : toWire(member, source[name]);
-    if (v !== undefined) out[name] = v;
-  }
-  return out;
 }
 
 /**
@@ -59,19 +64,24 @@ function parseTimestamp(value: unknown): unknown {
 
 function fromWire(shape: Shape, value: unknown): unknown {
   if (value === null || value === undefined) return undefined;
-  if (shape === 'timestamp') return parseTimestamp(value);
-  if (typeof shape === 'string') return value;
-  if (shape.type === 'list') {
-    return Array.isArray(value) ? value.map((item) => fromWire(shape.member, item)) : value;
+  switch (shape.type) {
+    case 'timestamp':
+      return parseTimestamp(value);
+    case 'list':
+      return Array.isArray(value) ? value.map((item) => fromWire(shape.member, item)) : value;
+    case 'structure': {
+      if (typeof value !== 'object' || Array.isArray(value)) return value;
+      const source = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const [name, member] of Object.entries(shape.members)) {
+        const v = fromWire(member.shape, source[name]);
+        if (v !== undefined) out[name] = v;
+      }
+      return out;
+    }
+    default:
+      return value;
   }
-  if (typeof value !== 'object' || Array.isArray(value)) return value;
-  const source = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [name, member] of Object.entries(shape.members)) {
-    const v = fromWire(member, source[name]);
-    if (v !== undefined) out[name] = v;
-  }
-  return out;
 }
 
 /**

@@ -3,6 +3,7 @@
  * API's bodies. `parseCatalogDocument` checks it and says exactly what is wrong, and where.
  */
 
+import { shapes } from '@meterd/model/metering';
 import { parse as parseYaml } from 'yaml';
 import {
   agreementStatuses,
@@ -67,8 +68,7 @@ export class CatalogError extends Error {
 
 export const ACCOUNT_ID = /^[0-9]{12}$/;
 export const PRODUCT_CODE = /^[-a-zA-Z0-9/=:_.@]{1,255}$/;
-const LICENSE_ARN =
-  /^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$/;
+const LICENSE_ARN = new RegExp(shapes.LicenseArn.pattern!);
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 

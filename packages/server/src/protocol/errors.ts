@@ -1,9 +1,14 @@
 /**
  * @module Every error meterd puts on the wire: one class per AWS shape, named exactly as the
- * shape, carrying its fault and HTTP status. `toWireError` turns anything thrown into one.
+ * shape, carrying its fault and HTTP status. The modelled ones come from the model's table of
+ * errors; those of the protocol and of authentication are meterd's. `toWireError` turns anything
+ * thrown into one.
  */
 
-export type Fault = 'client' | 'server';
+import type { Fault } from '@meterd/model';
+import { errors, type ErrorName } from '@meterd/model/metering';
+
+export type { Fault } from '@meterd/model';
 
 /** Base of all wire errors: `name` is the `__type` sent to the client. */
 export abstract class AwsError extends Error {
@@ -22,26 +27,42 @@ const define = (name: string, status = 400, fault: Fault = 'client') => {
   return cls;
 };
 
-// Modelled exceptions of the Marketplace Metering API.
-export const CustomerNotEntitledException = define('CustomerNotEntitledException');
-export const DisabledApiException = define('DisabledApiException');
-export const DuplicateRequestException = define('DuplicateRequestException');
-export const ExpiredTokenException = define('ExpiredTokenException');
-export const IdempotencyConflictException = define('IdempotencyConflictException', 409);
-export const InternalServiceErrorException = define('InternalServiceErrorException', 500, 'server');
-export const InvalidCustomerIdentifierException = define('InvalidCustomerIdentifierException');
-export const InvalidEndpointRegionException = define('InvalidEndpointRegionException');
-export const InvalidLicenseException = define('InvalidLicenseException');
-export const InvalidProductCodeException = define('InvalidProductCodeException');
-export const InvalidPublicKeyVersionException = define('InvalidPublicKeyVersionException');
-export const InvalidRegionException = define('InvalidRegionException');
-export const InvalidTagException = define('InvalidTagException');
-export const InvalidTokenException = define('InvalidTokenException');
-export const InvalidUsageAllocationsException = define('InvalidUsageAllocationsException');
-export const InvalidUsageDimensionException = define('InvalidUsageDimensionException');
-export const PlatformNotSupportedException = define('PlatformNotSupportedException');
-export const ThrottlingException = define('ThrottlingException');
-export const TimestampOutOfBoundsException = define('TimestampOutOfBoundsException');
+/** meterd's status where the model's JSON form gives none but AWS answers with another. */
+const STATUS: { readonly [E in ErrorName]?: number } = {
+  // The model the AWS SDKs are generated from declares 409 (an HTTP error trait the JSON form
+  // of the model leaves out).
+  IdempotencyConflictException: 409,
+};
+
+const modelled = Object.fromEntries(
+  (Object.keys(errors) as ErrorName[]).map((name) => {
+    const { httpStatus, fault } = errors[name];
+    return [name, define(name, STATUS[name] ?? httpStatus, fault)];
+  }),
+) as { readonly [E in ErrorName]: ReturnType<typeof define> };
+
+// Modelled exceptions of the Marketplace Metering API, one class per entry of the model's table.
+export const {
+  CustomerNotEntitledException,
+  DisabledApiException,
+  DuplicateRequestException,
+  ExpiredTokenException,
+  IdempotencyConflictException,
+  InternalServiceErrorException,
+  InvalidCustomerIdentifierException,
+  InvalidEndpointRegionException,
+  InvalidLicenseException,
+  InvalidProductCodeException,
+  InvalidPublicKeyVersionException,
+  InvalidRegionException,
+  InvalidTagException,
+  InvalidTokenException,
+  InvalidUsageAllocationsException,
+  InvalidUsageDimensionException,
+  PlatformNotSupportedException,
+  ThrottlingException,
+  TimestampOutOfBoundsException,
+} = modelled;
 
 // Errors of the AWS JSON protocol and of authentication, common to every AWS service.
 export const ValidationException = define('ValidationException');

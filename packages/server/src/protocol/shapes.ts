@@ -1,8 +1,16 @@
 /**
- * @module The Marketplace Metering API model (2016-01-14), written once: it drives input
- * validation, the wire-to-domain conversion and the TypeScript types of every operation.
+ * @module The Marketplace Metering API model as meterd validates it: the input shapes of the
+ * generated model (`@meterd/model/metering`) compiled once, with meterd's own additions (an
+ * overlay keyed by member), and the TypeScript types of every operation's input and output.
  */
 
+import type { Shape as ModelShape, StringShape, StructureShape } from '@meterd/model';
+import { operations, type MemberPath, type OperationName } from '@meterd/model/metering';
+import type * as model from '@meterd/model/metering';
+
+export type { OperationName } from '@meterd/model/metering';
+
+/** A shape as the validator walks it: the model's constraints, patterns compiled. */
 export type Shape =
   | {
       kind: 'string';
@@ -26,171 +34,123 @@ export type Shape =
       required?: readonly string[];
     };
 
-const CustomerIdentifier: Shape = { kind: 'string', min: 0, max: 255, identifier: true };
-const CustomerAWSAccountId: Shape = { kind: 'string', min: 1, max: 255, pattern: /^[0-9]+$/ };
-const ProductCode: Shape = { kind: 'string', min: 0, max: 255, pattern: /^[-a-zA-Z0-9/=:_.@]*$/ };
-const UsageDimension: Shape = { kind: 'string', min: 1, max: 255 };
-const UsageQuantity: Shape = { kind: 'integer', min: 0, max: 2147483647 };
-const LicenseArn: Shape = {
-  kind: 'string',
-  pattern:
-    /^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$/,
-};
-const TagKey: Shape = { kind: 'string', min: 1, max: 100, pattern: /^[a-zA-Z0-9+ -=._:/@]+$/ };
-const TagValue: Shape = { kind: 'string', min: 1, max: 256, pattern: /^[a-zA-Z0-9+ -=._:/@]+$/ };
+type Structure = Extract<Shape, { kind: 'structure' }>;
 
-const Tag: Shape = {
-  kind: 'structure',
-  members: { Key: TagKey, Value: TagValue },
-  required: ['Key', 'Value'],
+/** What meterd adds to one member of the model. */
+interface MemberOverlay {
+  identifier?: true;
+}
+
+/** meterd's additions to the model, by member. */
+const OVERLAY: { readonly [M in MemberPath]?: MemberOverlay } = {
+  // Identifiers meterd looks up in its database.
+  'UsageRecord.CustomerIdentifier': { identifier: true },
+  'ResolveCustomerRequest.RegistrationToken': { identifier: true },
 };
 
-const UsageAllocations: Shape = {
-  kind: 'list',
-  min: 1,
-  max: 2500,
-  member: {
-    kind: 'structure',
-    members: {
-      AllocatedUsageQuantity: { kind: 'integer', min: 0, max: 2147483647 },
-      Tags: { kind: 'list', min: 1, max: 5, member: Tag },
-    },
-    required: ['AllocatedUsageQuantity'],
-  },
-};
+// How meterd reads the model's patterns. One that every string matches constrains nothing; the
+// pattern of a non-empty string is checked, and worded, as a minimum length of 1.
+const ANY_STRING = '[\\s\\S]*';
+const NON_EMPTY_STRING = '[\\s\\S]+';
+/** A `\/` the model writes where `/` needs no escape; messages show the pattern without it. */
+const ESCAPED_SLASH = /(?<!\\)((?:\\\\)*)\\\//g;
 
-const UsageRecord: Shape = {
-  kind: 'structure',
-  members: {
-    Timestamp: { kind: 'timestamp' },
-    CustomerIdentifier,
-    Dimension: UsageDimension,
-    Quantity: UsageQuantity,
-    UsageAllocations,
-    CustomerAWSAccountId,
-    LicenseArn,
-  },
-  required: ['Timestamp', 'Dimension'],
-};
+function compileString(shape: StringShape, overlay: MemberOverlay | undefined): Shape {
+  let { min, pattern } = shape;
+  if (pattern === ANY_STRING) pattern = undefined;
+  else if (pattern === NON_EMPTY_STRING) {
+    pattern = undefined;
+    min = Math.max(min ?? 0, 1);
+  }
+  return {
+    kind: 'string',
+    min,
+    max: shape.max,
+    pattern: pattern === undefined ? undefined : new RegExp(pattern.replace(ESCAPED_SLASH, '$1/')),
+    enum: shape.enum,
+    identifier: overlay?.identifier,
+  };
+}
+
+const compiled = new Map<ModelShape, Shape>();
+
+/** The validator's form of a model shape (as the member it is, when `overlay` says more). */
+function compile(shape: ModelShape, overlay?: MemberOverlay): Shape {
+  const known = overlay ? undefined : compiled.get(shape);
+  if (known) return known;
+  let result: Shape;
+  switch (shape.type) {
+    case 'string':
+      result = compileString(shape, overlay);
+      break;
+    case 'integer':
+    case 'long':
+      result = { kind: 'integer', min: shape.min, max: shape.max };
+      break;
+    case 'boolean':
+    case 'timestamp':
+      result = { kind: shape.type };
+      break;
+    case 'list':
+      result = { kind: 'list', member: compile(shape.member), min: shape.min, max: shape.max };
+      break;
+    case 'structure':
+      result = compileStructure(shape);
+      break;
+    default:
+      throw new Error(`meterd does not validate ${shape.type} shapes (${shape.name})`);
+  }
+  if (!overlay) compiled.set(shape, result);
+  return result;
+}
+
+function compileStructure(shape: StructureShape): Structure {
+  const members: Record<string, Shape> = {};
+  for (const [name, member] of Object.entries(shape.members))
+    members[name] = compile(member.shape, OVERLAY[`${shape.name}.${name}` as MemberPath]);
+  return { kind: 'structure', members, required: shape.required };
+}
 
 /** Input shape of each operation, keyed by operation name. */
-export const inputShapes = {
-  BatchMeterUsage: {
-    kind: 'structure',
-    members: {
-      UsageRecords: { kind: 'list', min: 0, max: 25, member: UsageRecord },
-      ProductCode,
-    },
-    required: ['UsageRecords'],
-  },
-  MeterUsage: {
-    kind: 'structure',
-    members: {
-      ProductCode,
-      Timestamp: { kind: 'timestamp' },
-      UsageDimension,
-      UsageQuantity,
-      DryRun: { kind: 'boolean' },
-      UsageAllocations,
-      ClientToken: { kind: 'string', min: 1, max: 64 },
-    },
-    required: ['ProductCode', 'Timestamp', 'UsageDimension'],
-  },
-  RegisterUsage: {
-    kind: 'structure',
-    members: {
-      ProductCode,
-      PublicKeyVersion: { kind: 'integer', min: 1 },
-      Nonce: { kind: 'string', max: 255 },
-    },
-    required: ['ProductCode', 'PublicKeyVersion'],
-  },
-  ResolveCustomer: {
-    kind: 'structure',
-    members: { RegistrationToken: { kind: 'string', min: 1, identifier: true } },
-    required: ['RegistrationToken'],
-  },
-} as const satisfies Record<string, Shape>;
-
-export type OperationName = keyof typeof inputShapes;
+export const inputShapes = Object.fromEntries(
+  Object.values(operations).map((op) => [op.name, compileStructure(op.input)]),
+) as { readonly [O in OperationName]: Structure };
 
 export const operationNames = Object.keys(inputShapes) as OperationName[];
 
-// Domain types of the validated inputs. Timestamps arrive as epoch seconds and become Dates.
+// Types of the validated inputs (timestamps arrive as epoch seconds and become Dates), and of
+// meterd's answers.
 
-export interface Tag {
-  Key: string;
-  Value: string;
-}
+export type {
+  Tag,
+  UsageAllocation,
+  UsageRecord,
+  UsageRecordResultStatus,
+} from '@meterd/model/metering';
 
-export interface UsageAllocation {
-  AllocatedUsageQuantity: number;
-  Tags?: Tag[];
-}
+export type BatchMeterUsageInput = model.BatchMeterUsageRequest;
+export type MeterUsageInput = model.MeterUsageRequest;
+export type RegisterUsageInput = model.RegisterUsageRequest;
+export type ResolveCustomerInput = model.ResolveCustomerRequest;
 
-export interface UsageRecord {
-  Timestamp: Date;
-  CustomerIdentifier?: string;
-  Dimension: string;
-  Quantity?: number;
-  UsageAllocations?: UsageAllocation[];
-  CustomerAWSAccountId?: string;
-  LicenseArn?: string;
-}
+/** `T` with members `K` always present: meterd's answers carry members the model leaves optional. */
+type Always<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
 
-export interface BatchMeterUsageInput {
-  UsageRecords: UsageRecord[];
-  ProductCode?: string;
-}
+export type UsageRecordResult = Always<model.UsageRecordResult, 'UsageRecord' | 'Status'>;
 
-export type UsageRecordResultStatus = 'Success' | 'CustomerNotSubscribed' | 'DuplicateRecord';
-
-export interface UsageRecordResult {
-  UsageRecord: UsageRecord;
-  MeteringRecordId?: string;
-  Status: UsageRecordResultStatus;
-}
-
-export interface BatchMeterUsageOutput {
+export interface BatchMeterUsageOutput extends Always<
+  model.BatchMeterUsageResult,
+  'UnprocessedRecords'
+> {
   Results: UsageRecordResult[];
-  UnprocessedRecords: UsageRecord[];
 }
 
-export interface MeterUsageInput {
-  ProductCode: string;
-  Timestamp: Date;
-  UsageDimension: string;
-  UsageQuantity?: number;
-  DryRun?: boolean;
-  UsageAllocations?: UsageAllocation[];
-  ClientToken?: string;
-}
-
-export interface MeterUsageOutput {
-  MeteringRecordId: string;
-}
-
-export interface RegisterUsageInput {
-  ProductCode: string;
-  PublicKeyVersion: number;
-  Nonce?: string;
-}
-
-export interface RegisterUsageOutput {
-  PublicKeyRotationTimestamp?: Date;
-  Signature: string;
-}
-
-export interface ResolveCustomerInput {
-  RegistrationToken: string;
-}
-
-export interface ResolveCustomerOutput {
-  CustomerIdentifier: string;
-  CustomerAWSAccountId: string;
-  ProductCode: string;
-  LicenseArn: string;
-}
+export type MeterUsageOutput = Always<model.MeterUsageResult, 'MeteringRecordId'>;
+export type RegisterUsageOutput = Always<model.RegisterUsageResult, 'Signature'>;
+export type ResolveCustomerOutput = Always<
+  model.ResolveCustomerResult,
+  keyof model.ResolveCustomerResult
+>;
 
 export interface OperationTypes {
   BatchMeterUsage: [BatchMeterUsageInput, BatchMeterUsageOutput];
