@@ -8,6 +8,7 @@
 
 export { startServer, type RunningServer, type ServeOptions } from './server.js';
 export { buildApp, type AppOptions } from './http/app.js';
+export type { BeforeOperation, Call } from './operations/dispatcher.js';
 export { openStore, type OpenOptions } from './storage/open.js';
 export type { Store } from './storage/store.js';
 export { parseCatalogText, CatalogError, type CatalogDocument } from './catalog/document.js';

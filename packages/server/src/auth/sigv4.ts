@@ -5,6 +5,7 @@
  */
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { SERVICE } from '@meterd/model/metering';
 import {
   IncompleteSignatureException,
   InvalidSignatureException,
@@ -12,7 +13,7 @@ import {
   UnrecognizedClientException,
 } from '../protocol/errors.js';
 
-export const SIGNING_SERVICE = 'aws-marketplace';
+export const SIGNING_SERVICE = SERVICE.signingName;
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const MAX_SKEW_MS = 15 * 60 * 1000;
 

@@ -67,7 +67,12 @@ export class CatalogError extends Error {
 }
 
 export const ACCOUNT_ID = /^[0-9]{12}$/;
-export const PRODUCT_CODE = /^[-a-zA-Z0-9/=:_.@]{1,255}$/;
+/** The model's product-code characters and length; a catalog's product also needs one. */
+const PRODUCT_CODE_CHARS = new RegExp(shapes.ProductCode.pattern!);
+const PRODUCT_CODE = {
+  test: (code: string) =>
+    code.length >= 1 && code.length <= shapes.ProductCode.max! && PRODUCT_CODE_CHARS.test(code),
+};
 const LICENSE_ARN = new RegExp(shapes.LicenseArn.pattern!);
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
@@ -96,7 +101,7 @@ function string(
   o: Obj,
   key: string,
   path: string,
-  rule?: { pattern?: RegExp; hint?: string; optional?: boolean },
+  rule?: { pattern?: Pick<RegExp, 'test'>; hint?: string; optional?: boolean },
 ): string | undefined {
   const value = o[key];
   if (value === undefined || value === null) {

@@ -9,11 +9,12 @@ import {
   UnknownOperationException,
   UnsupportedMediaTypeException,
 } from './errors.js';
+import { SERVICE } from '@meterd/model/metering';
 import type { OperationName } from './shapes.js';
 import { inputShapes } from './shapes.js';
 
-export const CONTENT_TYPE = 'application/x-amz-json-1.1';
-export const TARGET_PREFIX = 'AWSMPMeteringService';
+export const CONTENT_TYPE = `application/x-amz-json-${SERVICE.jsonVersion}`;
+export const TARGET_PREFIX = SERVICE.targetPrefix;
 export const MAX_BODY_BYTES = 1024 * 1024;
 /**
  * Deepest nesting of objects and arrays accepted in a body. The API model nests 7 deep; the

@@ -16,6 +16,30 @@ export type Queries = Record<QueryName, PreparedSql>;
 const values = <T extends string>(columns: readonly T[]) =>
   Object.fromEntries(columns.map((c) => [c, param(c)])) as Record<T, string>;
 
+/**
+ * Inserts `columns` (each bound from the parameter of its name); on a conflict over `key`, sets
+ * `updates` to the values the insert brought (`excluded`).
+ */
+function upsert<T extends keyof Database & string>(
+  db: Kysely<Database>,
+  table: T,
+  key: string,
+  columns: readonly string[],
+  updates: readonly string[],
+) {
+  return db
+    .insertInto(table)
+    .values(values(columns) as never)
+    .onConflict((oc) =>
+      oc
+        .column(key as never)
+        .doUpdateSet(
+          (eb) =>
+            Object.fromEntries(updates.map((c) => [c, eb.ref(`excluded.${c}` as never)])) as never,
+        ),
+    );
+}
+
 /** Builds the named queries over a (possibly compile-only) Kysely instance. */
 export function buildQueries(db: Kysely<Database>) {
   return {
@@ -54,82 +78,68 @@ export function buildQueries(db: Kysely<Database>) {
       .where('account_id', '=', param('account'))
       .orderBy('access_key_id'),
     listProducts: db.selectFrom('products').selectAll().orderBy('product_code'),
-    upsertAccount: db
-      .insertInto('accounts')
-      .values(values(['account_id', 'name', 'created_at']) as never)
-      .onConflict((oc) =>
-        oc.column('account_id').doUpdateSet((eb) => ({ name: eb.ref('excluded.name') })),
-      ),
-    upsertAccessKey: db
-      .insertInto('access_keys')
-      .values(
-        values([
-          'access_key_id',
-          'account_id',
-          'secret_access_key',
-          'session_token',
-          'region',
-          'created_at',
-        ]) as never,
-      )
-      .onConflict((oc) =>
-        oc.column('access_key_id').doUpdateSet((eb) => ({
-          account_id: eb.ref('excluded.account_id'),
-          secret_access_key: eb.ref('excluded.secret_access_key'),
-          session_token: eb.ref('excluded.session_token'),
-          region: eb.ref('excluded.region'),
-        })),
-      ),
+    upsertAccount: upsert(
+      db,
+      'accounts',
+      'account_id',
+      ['account_id', 'name', 'created_at'],
+      ['name'],
+    ),
+    upsertAccessKey: upsert(
+      db,
+      'access_keys',
+      'access_key_id',
+      ['access_key_id', 'account_id', 'secret_access_key', 'session_token', 'region', 'created_at'],
+      ['account_id', 'secret_access_key', 'session_token', 'region'],
+    ),
     deleteAccessKey: db.deleteFrom('access_keys').where('access_key_id', '=', param('id')),
-    upsertProduct: db
-      .insertInto('products')
-      .values(
-        values([
-          'product_code',
-          'seller_account_id',
-          'type',
-          'dimensions',
-          'fulfillment_url',
-          'meter_usage_mode',
-          'public_key_versions',
-          'created_at',
-        ]) as never,
-      )
-      .onConflict((oc) =>
-        oc.column('product_code').doUpdateSet((eb) => ({
-          seller_account_id: eb.ref('excluded.seller_account_id'),
-          type: eb.ref('excluded.type'),
-          dimensions: eb.ref('excluded.dimensions'),
-          fulfillment_url: eb.ref('excluded.fulfillment_url'),
-          meter_usage_mode: eb.ref('excluded.meter_usage_mode'),
-          public_key_versions: eb.ref('excluded.public_key_versions'),
-        })),
-      ),
-    upsertAgreement: db
-      .insertInto('agreements')
-      .values(
-        values([
-          'license_arn',
-          'product_code',
-          'customer_aws_account_id',
-          'customer_identifier',
-          'status',
-          'started_at',
-          'ended_at',
-          'updated_at',
-        ]) as never,
-      )
-      .onConflict((oc) =>
-        oc.column('license_arn').doUpdateSet((eb) => ({
-          product_code: eb.ref('excluded.product_code'),
-          customer_aws_account_id: eb.ref('excluded.customer_aws_account_id'),
-          customer_identifier: eb.ref('excluded.customer_identifier'),
-          status: eb.ref('excluded.status'),
-          started_at: eb.ref('excluded.started_at'),
-          ended_at: eb.ref('excluded.ended_at'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      ),
+    upsertProduct: upsert(
+      db,
+      'products',
+      'product_code',
+      [
+        'product_code',
+        'seller_account_id',
+        'type',
+        'dimensions',
+        'fulfillment_url',
+        'meter_usage_mode',
+        'public_key_versions',
+        'created_at',
+      ],
+      [
+        'seller_account_id',
+        'type',
+        'dimensions',
+        'fulfillment_url',
+        'meter_usage_mode',
+        'public_key_versions',
+      ],
+    ),
+    upsertAgreement: upsert(
+      db,
+      'agreements',
+      'license_arn',
+      [
+        'license_arn',
+        'product_code',
+        'customer_aws_account_id',
+        'customer_identifier',
+        'status',
+        'started_at',
+        'ended_at',
+        'updated_at',
+      ],
+      [
+        'product_code',
+        'customer_aws_account_id',
+        'customer_identifier',
+        'status',
+        'started_at',
+        'ended_at',
+        'updated_at',
+      ],
+    ),
     putToken: db
       .insertInto('registration_tokens')
       .values(
