@@ -13,7 +13,7 @@ import { CatalogService } from './catalog/service.js';
 import { SigningKeys } from './catalog/signing-keys.js';
 import { buildApp } from './http/app.js';
 import { resolveLimits, type Limits } from './http/limits.js';
-import { Metrics } from './http/metrics.js';
+import { Metrics, writeHealthObserver } from './http/metrics.js';
 import { openStore } from './storage/open.js';
 import type { Store } from './storage/store.js';
 
@@ -60,6 +60,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     dataDir: options.dataDir,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     onCommit: metrics.observeCommit,
+    onWriteHealth: writeHealthObserver(metrics, logger),
   });
   const catalog = new CatalogService(store, {
     registrationTokenTtlSeconds:

@@ -96,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     adminToken: options.adminToken,
   });
 
+  // Liveness: the process serves and its database answers.
   app.get('/healthz', async (_request, reply) => {
     try {
       await store.ping();
@@ -103,6 +104,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     } catch {
       return reply.code(503).send({ status: 'unavailable' });
     }
+  });
+  // Readiness: calls can be stored now. 503 with the reason while writes fail (a full disk, a
+  // lost database), until one commits again.
+  app.get('/readyz', async (_request, reply) => {
+    const writes = store.writeStatus();
+    if (!writes.writable)
+      return reply.code(503).send({
+        status: 'unavailable',
+        reason: writes.reason,
+        since: writes.since.toISOString(),
+        failedWrites: writes.failures,
+      });
+    try {
+      await store.ping();
+    } catch (error) {
+      return reply.code(503).send({ status: 'unavailable', reason: (error as Error).message });
+    }
+    return { status: 'ready' };
   });
   app.get('/metrics', async (_request, reply) =>
     reply

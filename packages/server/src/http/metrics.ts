@@ -3,7 +3,8 @@
  * request latency and storage commit latency.
  */
 
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { WriteHealthObserver } from '../storage/health.js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -39,6 +40,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly storeUnavailable = new Gauge({
+    name: 'meterd_store_unavailable',
+    help: '1 while the store refuses writes for a reason worth retrying (a full disk, a lost database), else 0.',
+    registers: [this.registry],
+  });
+  readonly storeEpisodes = new Counter({
+    name: 'meterd_store_unavailable_episodes_total',
+    help: 'Episodes in which the store refused writes, each from its first failed write to the next one that committed.',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'meterd_' });
   }
@@ -47,5 +59,32 @@ export class Metrics {
   readonly observeCommit = (seconds: number, jobs: number) => {
     this.commitLatency.observe(seconds);
     this.commitJobs.observe(jobs);
+  };
+}
+
+/**
+ * Follows the store's write health: one log line when an episode starts and one when it ends,
+ * whatever the number of calls refused meanwhile, and the episode's metrics.
+ */
+export function writeHealthObserver(
+  metrics: Metrics,
+  log: {
+    error(details: object, message: string): void;
+    info(details: object, message: string): void;
+  },
+): WriteHealthObserver {
+  return {
+    unavailable(reason, since) {
+      metrics.storeUnavailable.set(1);
+      metrics.storeEpisodes.inc();
+      log.error(
+        { reason, since: since.toISOString() },
+        'store unavailable: writes are refused as retryable until one commits',
+      );
+    },
+    recovered(reason, downSeconds, failures) {
+      metrics.storeUnavailable.set(0);
+      log.info({ reason, downSeconds, failures }, 'store available again');
+    },
   };
 }

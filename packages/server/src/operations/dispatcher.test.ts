@@ -389,6 +389,23 @@ describe('Dispatcher: a store that stays unavailable', () => {
     );
     assert.ok('error' in answer);
     assert.equal(answer.error.name, 'ThrottlingException');
+    // The store's write health logs the episode once; no line per call.
+    assert.equal(
+      logged.find((l) => l.details.requestId === ctx.requestId),
+      undefined,
+    );
+  });
+
+  it('logs, with its request id, an event that fails for another reason', async () => {
+    const ctx = context(SELLER);
+    const broken = () => Promise.reject(new Error('a bug'));
+    const answer = await dispatcher({ store: withStore({ appendEvent: broken }) }).dispatch(
+      'ResolveCustomer',
+      ctx,
+      body({ RegistrationToken: 'no-such-token' }),
+    );
+    assert.ok('error' in answer);
+    assert.equal(answer.error.name, 'InvalidTokenException');
     const entry = logged.find((l) => l.details.requestId === ctx.requestId);
     assert.equal(entry?.message, 'could not audit a rejected call');
   });

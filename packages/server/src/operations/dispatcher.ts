@@ -109,21 +109,22 @@ export class Dispatcher {
     if (caught instanceof TransientStoreError && audit.unavailable) {
       const output = audit.unavailable();
       // The store that could not take the records is not likely to take the event either.
-      await audit
-        .append({ output })
-        .catch((err: unknown) =>
-          this.log.warn({ err, requestId }, 'could not audit a call the store was unavailable for'),
-        );
+      await audit.append({ output }).catch((err: unknown) => this.auditFailed(err, requestId));
       return { output };
     }
     const error = this.errorOf(caught, requestId);
     if (!audit.committed(caught))
-      await audit
-        .append({ error })
-        .catch((err: unknown) =>
-          this.log.error({ err, requestId }, 'could not audit a rejected call'),
-        );
+      await audit.append({ error }).catch((err: unknown) => this.auditFailed(err, requestId));
     return { error };
+  }
+
+  /**
+   * An event the store could not take. While the store is unavailable its write health logs
+   * the episode once (storage/health.ts); each call's event failing with it is not news.
+   */
+  private auditFailed(err: unknown, requestId: string): void {
+    if (!(err instanceof TransientStoreError))
+      this.log.error({ err, requestId }, 'could not audit a rejected call');
   }
 
   /** The AWS error a call that threw `caught` is answered with. */

@@ -4,25 +4,19 @@
 
 import { PostgresStore } from './postgres/store.js';
 import { SqliteStore } from './sqlite/store.js';
-import type { CommitObserver, Store } from './store.js';
+import type { Store, StoreObservers } from './store.js';
 
-export interface OpenOptions {
+export interface OpenOptions extends StoreObservers {
   dataDir: string;
   databaseUrl?: string;
-  onCommit?: CommitObserver;
 }
 
 export async function openStore(options: OpenOptions): Promise<Store> {
-  if (options.databaseUrl) {
-    if (!/^postgres(ql)?:\/\//.test(options.databaseUrl))
+  const { dataDir, databaseUrl, ...observers } = options;
+  if (databaseUrl) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl))
       throw new Error(`unsupported database URL: expected postgres://…`);
-    return PostgresStore.open({
-      databaseUrl: options.databaseUrl,
-      ...(options.onCommit ? { onCommit: options.onCommit } : {}),
-    });
+    return PostgresStore.open({ databaseUrl, ...observers });
   }
-  return new SqliteStore({
-    dataDir: options.dataDir,
-    ...(options.onCommit ? { onCommit: options.onCommit } : {}),
-  });
+  return new SqliteStore({ dataDir, ...observers });
 }

@@ -35,7 +35,7 @@ export type UsagePart = Pick<Store, 'recordUsage' | 'listUsage' | 'countUsage'>;
 /** Forwards the catalog's and the usage's methods to a backend's parts. */
 export abstract class StoreOfParts implements Omit<
   Store,
-  'dialect' | 'appendEvent' | 'listEvents' | 'ping' | 'close'
+  'dialect' | 'appendEvent' | 'listEvents' | 'ping' | 'writeStatus' | 'close'
 > {
   protected abstract readonly catalog: CatalogPart;
   protected abstract readonly usage: UsagePart;

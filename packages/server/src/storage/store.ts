@@ -13,6 +13,7 @@ import type {
   SigningKey,
 } from '../domain/catalog.js';
 import type { UsageAllocation } from '../protocol/shapes.js';
+import type { WriteHealthObserver, WriteStatus } from './health.js';
 
 export type MeteringOperation = 'BatchMeterUsage' | 'MeterUsage';
 
@@ -151,8 +152,17 @@ export interface Store {
 
   /** Checks the database answers. */
   ping(): Promise<void>;
+  /** Whether writes go through now, or since when and why they fail (see health.ts). */
+  writeStatus(): WriteStatus;
   close(): Promise<void>;
 }
 
 /** Observes commits (for metrics). */
 export type CommitObserver = (seconds: number, jobs: number) => void;
+
+/** What every backend's options carry besides its database. */
+export interface StoreObservers {
+  onCommit?: CommitObserver;
+  /** Told when writes start failing for a reason worth retrying, and when they recover. */
+  onWriteHealth?: WriteHealthObserver;
+}

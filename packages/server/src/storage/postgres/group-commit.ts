@@ -9,6 +9,7 @@
 
 import type pg from 'pg';
 import { TransientStoreError } from '../errors.js';
+import type { WriteHealth } from '../health.js';
 import type { CommitObserver } from '../store.js';
 
 type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -48,6 +49,7 @@ export class PgGroupCommit {
 
   constructor(
     private readonly pool: pg.Pool,
+    private readonly health: WriteHealth,
     private readonly observe?: CommitObserver,
   ) {}
 
@@ -100,15 +102,22 @@ export class PgGroupCommit {
       }
     }
     if (!results) {
-      for (const job of jobs) job.reject(transient(failure));
+      const error = transient(failure);
+      if (error instanceof TransientStoreError) this.health.failed(error.message);
+      for (const job of jobs) job.reject(error);
       return;
     }
     this.observe?.(Number(process.hrtime.bigint() - started) / 1e9, jobs.length);
+    let unavailable: TransientStoreError | undefined;
     jobs.forEach((job, i) => {
       const result = results[i]!;
-      if (result.ok) job.resolve(result.value);
-      else job.reject(transient(result.error));
+      if (result.ok) return job.resolve(result.value);
+      const error = transient(result.error);
+      if (error instanceof TransientStoreError) unavailable = error;
+      job.reject(error);
     });
+    if (unavailable) this.health.failed(unavailable.message);
+    else this.health.committed();
   }
 
   /** Runs jobs in one transaction, each in a savepoint; throws if the transaction must be retried. */

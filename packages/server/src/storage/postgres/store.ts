@@ -12,17 +12,17 @@ import type { AuditEvent } from '../../audit/event.js';
 import { StoreOfParts } from '../parts.js';
 import { eventsQuery } from '../queries.js';
 import * as rows from '../rows.js';
-import type { CommitObserver, EventFilter, Store } from '../store.js';
+import { WriteHealth } from '../health.js';
+import type { EventFilter, Store, StoreObservers } from '../store.js';
 import { PostgresCatalog } from './catalog.js';
 import { postgresCompiler, Statements } from './dialect.js';
 import { PgGroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { PostgresUsage } from './usage.js';
 
-export interface PostgresOptions {
+export interface PostgresOptions extends StoreObservers {
   databaseUrl: string;
   poolSize?: number;
-  onCommit?: CommitObserver;
 }
 
 export class PostgresStore extends StoreOfParts implements Store {
@@ -30,6 +30,7 @@ export class PostgresStore extends StoreOfParts implements Store {
   private readonly pool: pg.Pool;
   private readonly sql: Statements;
   private readonly commits: PgGroupCommit;
+  private readonly health: WriteHealth;
   protected readonly catalog: PostgresCatalog;
   protected readonly usage: PostgresUsage;
 
@@ -38,7 +39,8 @@ export class PostgresStore extends StoreOfParts implements Store {
     this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
     this.pool.on('error', () => undefined); // idle client errors surface on the next query
     this.sql = new Statements(this.pool);
-    this.commits = new PgGroupCommit(this.pool, options.onCommit);
+    this.health = new WriteHealth(options.onWriteHealth);
+    this.commits = new PgGroupCommit(this.pool, this.health, options.onCommit);
     this.catalog = new PostgresCatalog(this.sql, this.commits);
     this.usage = new PostgresUsage(this.sql, this.commits);
   }
@@ -67,6 +69,9 @@ export class PostgresStore extends StoreOfParts implements Store {
   }
   async ping() {
     await this.pool.query('select 1');
+  }
+  writeStatus() {
+    return this.health.status;
   }
   async close() {
     await this.commits.drain();

@@ -12,6 +12,8 @@
 
 import { closeSync, constants, fdatasync, openSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
+import { TransientStoreError } from '../errors.js';
+import type { WriteHealth } from '../health.js';
 import type { CommitObserver } from '../store.js';
 
 interface Job {
@@ -41,11 +43,17 @@ export class GroupCommit {
   private waiting: Array<() => void> = [];
   private failedSync: unknown;
 
+  private readonly health: WriteHealth | undefined;
+  private readonly observe: CommitObserver | undefined;
+  private readonly sync: (() => Promise<void>) | undefined;
+
   constructor(
     private readonly db: BetterSqlite3.Database,
-    private readonly observe?: CommitObserver,
-    private readonly sync?: () => Promise<void>,
+    options: { health?: WriteHealth; observe?: CommitObserver; sync?: () => Promise<void> } = {},
   ) {
+    this.health = options.health;
+    this.observe = options.observe;
+    this.sync = options.sync;
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -86,12 +94,14 @@ export class GroupCommit {
           this.rollbackTo.run();
           this.release.run();
           job.undo?.();
-          results.push({ ok: false, error });
+          results.push({ ok: false, error: transient(error) });
         }
       }
       this.commit.run();
-    } catch (error) {
+    } catch (caught) {
+      const error = transient(caught);
       if (this.db.inTransaction) this.rollback.run();
+      if (error instanceof TransientStoreError) this.health?.failed(error.message);
       jobs.forEach((job, i) => {
         if (results[i]?.ok) job.undo?.();
         job.reject(error);
@@ -99,14 +109,21 @@ export class GroupCommit {
       this.next();
       return;
     }
-    const acknowledge = (syncError?: unknown) => {
+    const acknowledge = (failedSync?: unknown) => {
       this.observe?.(Number(process.hrtime.bigint() - started) / 1e9, jobs.length);
+      const syncError = failedSync === undefined ? undefined : transient(failedSync);
+      let unavailable = syncError;
       jobs.forEach((job, i) => {
         const result = results[i]!;
         if (syncError !== undefined) job.reject(syncError);
         else if (result.ok) job.resolve(result.value);
-        else job.reject(result.error);
+        else {
+          if (result.error instanceof TransientStoreError) unavailable = result.error;
+          job.reject(result.error);
+        }
       });
+      if (unavailable instanceof TransientStoreError) this.health?.failed(unavailable.message);
+      else if (unavailable === undefined) this.health?.committed();
     };
     if (this.sync) this.afterSync(acknowledge);
     else acknowledge();
@@ -152,6 +169,22 @@ export class GroupCommit {
     for (const resolve of this.idle.splice(0)) resolve();
   }
 }
+
+/**
+ * SQLite's and the file system's failures worth retrying, as TransientStoreError: a full disk
+ * (SQLITE_FULL, ENOSPC), an I/O error (SQLITE_IOERR_*, EIO), a database another connection
+ * holds (SQLITE_BUSY, SQLITE_LOCKED). Nothing of the failed transaction was kept, so the call
+ * may be sent again; others (a constraint, a bug) pass through.
+ */
+export function transient(error: unknown): unknown {
+  if (error instanceof TransientStoreError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TRANSIENT_CODES.test(code))
+    return new TransientStoreError(`database unavailable (${code})`);
+  return error;
+}
+const TRANSIENT_CODES =
+  /^(SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|PROTOCOL)(_\w+)?|ENOSPC|EIO|EDQUOT)$/;
 
 /**
  * The `sync` of the database at `path`: flushes its write-ahead log (fdatasync) on libuv's

@@ -17,7 +17,8 @@ import type { AuditEvent } from '../../audit/event.js';
 import { StoreOfParts } from '../parts.js';
 import { eventsQuery, type QueryName } from '../queries.js';
 import * as rows from '../rows.js';
-import type { CommitObserver, EventFilter, Store } from '../store.js';
+import { WriteHealth } from '../health.js';
+import type { EventFilter, Store, StoreObservers } from '../store.js';
 import { SqliteCatalog } from './catalog.js';
 import { Checkpointer } from './checkpointer.js';
 import { queries, sqliteCompiler, Statements } from './dialect.js';
@@ -30,10 +31,9 @@ import { SqliteUsage } from './usage.js';
 /** SQLite's page cache, in KiB: the hot index pages of a store of a million records. */
 const CACHE_SIZE_KIB = 65_536;
 
-export interface SqliteOptions {
+export interface SqliteOptions extends StoreObservers {
   /** Directory holding `meterd.db`; `:memory:` for a throw-away database. */
   dataDir: string;
-  onCommit?: CommitObserver;
   /** The hash of the live dedupe keys (tests make keys collide with it). */
   dedupeHash?: (key: string) => number;
 }
@@ -44,6 +44,7 @@ export class SqliteStore extends StoreOfParts implements Store {
   private readonly db: BetterSqlite3.Database;
   private readonly sql: Statements<QueryName | UsageLogQuery>;
   private readonly commits: GroupCommit;
+  private readonly health: WriteHealth;
   protected readonly catalog: SqliteCatalog;
   protected readonly usage: SqliteUsage;
   private readonly wal: ReturnType<typeof walSync> | undefined;
@@ -70,7 +71,12 @@ export class SqliteStore extends StoreOfParts implements Store {
     migrate(this.db);
     this.sql = new Statements(this.db, { ...queries, ...usageLogQueries(sqliteCompiler) });
     this.wal = onFile ? walSync(this.path) : undefined;
-    this.commits = new GroupCommit(this.db, options.onCommit, this.wal?.sync);
+    this.health = new WriteHealth(options.onWriteHealth);
+    this.commits = new GroupCommit(this.db, {
+      health: this.health,
+      ...(options.onCommit ? { observe: options.onCommit } : {}),
+      ...(this.wal ? { sync: this.wal.sync } : {}),
+    });
     this.catalog = new SqliteCatalog(this.sql, this.commits);
     this.usage = new SqliteUsage(this.sql, this.commits, options.dedupeHash);
     if (onFile) this.checkpointer = new Checkpointer(this.db, this.path);
@@ -85,6 +91,9 @@ export class SqliteStore extends StoreOfParts implements Store {
   }
   async ping() {
     this.db.prepare('select 1').get();
+  }
+  writeStatus() {
+    return this.health.status;
   }
   async close() {
     await this.checkpointer?.stop();
