@@ -44,6 +44,14 @@ export interface MeterdOptions {
   env?: Record<string, string>;
   /** Flags for node itself, before the CLI (--cpu-prof, ...). */
   nodeArgs?: readonly string[];
+  /**
+   * The command that starts meterd, before `serve` and its flags, run from `cwd`: a start
+   * command as the documentation gives it (`['./node_modules/.bin/meterd']`). Default: node
+   * and the built CLI, with `nodeArgs`.
+   */
+  command?: readonly string[];
+  /** Starts the command in a process group of its own (to clean up what it leaves behind). */
+  detached?: boolean;
   cwd?: string;
   startTimeoutMs?: number;
   outputLimit?: number;
@@ -149,11 +157,15 @@ async function launch(options: MeterdOptions, data: Data): Promise<Meterd> {
   try {
     const adminToken = options.adminToken ?? ADMIN_TOKEN;
     const port = options.port ?? 0;
-    child = startProcess(
+    const [command, ...commandArgs] = options.command ?? [
       process.execPath,
+      ...(options.nodeArgs ?? []),
+      METERD_CLI,
+    ];
+    child = startProcess(
+      command!,
       [
-        ...(options.nodeArgs ?? []),
-        METERD_CLI,
+        ...commandArgs,
         'serve',
         '--port',
         String(port),
@@ -172,6 +184,7 @@ async function launch(options: MeterdOptions, data: Data): Promise<Meterd> {
         ...(options.cwd ? { cwd: options.cwd } : {}),
         ...(options.env ? { env: options.env } : {}),
         ...(options.outputLimit ? { outputLimit: options.outputLimit } : {}),
+        ...(options.detached ? { detached: true } : {}),
       },
     );
     const timeoutMs = options.startTimeoutMs ?? 20_000;

@@ -13,6 +13,8 @@ export interface ProcessOptions {
   quiet?: boolean;
   /** Keep only the last this many characters of output (a long benchmark run). */
   outputLimit?: number;
+  /** Starts the process in a process group of its own (`process.kill(-pid)` reaches them all). */
+  detached?: boolean;
 }
 
 /** A running child process. */
@@ -37,6 +39,7 @@ export function startProcess(
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', options.quiet ? 'ignore' : 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   const limit = options.outputLimit ?? Infinity;
   let output = '';

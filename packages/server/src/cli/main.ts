@@ -5,6 +5,7 @@
  */
 
 import { readFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { writeCloudTrailFiles } from '../audit/export.js';
@@ -156,7 +157,30 @@ export function buildProgram(): Command {
     );
   }
   serve.action(async (opts) => {
-    const server = await startServer({
+    // SIGTERM or SIGINT: a graceful shutdown, then exit 0 (1 if it failed). Another signal
+    // during the shutdown ends the process at once, with the code the signal itself gives.
+    // Installed before meterd starts, so that a signal during start-up stops it once started
+    // rather than killing it half-way.
+    let server: Awaited<ReturnType<typeof startServer>> | undefined = undefined;
+    let stopping: NodeJS.Signals | undefined;
+    const shutdown = (running: NonNullable<typeof server>, signal: NodeJS.Signals) => {
+      running.logger.info({ signal }, 'shutting down');
+      running.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          running.logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(128 + constants.signals[signal]);
+      stopping = signal;
+      if (server) shutdown(server, signal);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    server = await startServer({
       port: opts.port,
       host: opts.host,
       dataDir: opts.data,
@@ -169,18 +193,7 @@ export function buildProgram(): Command {
       logLevel: opts.logLevel,
       limits: Object.fromEntries(LIMIT_FLAGS.map(([key]) => [key, opts[key]])),
     });
-    const stop = (signal: string) => {
-      server.logger.info({ signal }, 'shutting down');
-      server.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          server.logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    if (stopping) shutdown(server, stopping);
   });
 
   withAdmin(
