@@ -80,7 +80,10 @@ interface Acknowledged {
   resend?: (client: {
     seller: MarketplaceMeteringClient;
     buyer: MarketplaceMeteringClient;
+    hourly: MarketplaceMeteringClient;
   }) => Promise<string[]>;
+  /** An hourly record's slot (product, dimension, hour), which has one record id. */
+  slot?: string;
   records: Array<{
     meteringRecordId: string;
     quantity: number;
@@ -293,11 +296,12 @@ for (const variant of variants)
       assert.equal(setup.status, 200, JSON.stringify(setup.body));
       const tokens: Array<[string, string]> = [];
       for (const customer of CUSTOMERS.slice(0, TOKENS)) {
-        const minted = await meterd.admin<{ registrationToken: string }>(
-          'POST',
-          '/registration-tokens',
-          { productCode: PRODUCT, customerAWSAccountId: customer },
-        );
+        const minted: { status: number; body: { registrationToken: string } } = await meterd.admin<{
+          registrationToken: string;
+        }>('POST', '/registration-tokens', {
+          productCode: PRODUCT,
+          customerAWSAccountId: customer,
+        });
         assert.equal(minted.status, 201, JSON.stringify(minted.body));
         tokens.push([minted.body.registrationToken, customer]);
       }

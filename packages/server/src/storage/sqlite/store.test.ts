@@ -253,14 +253,13 @@ describe('SqliteStore', () => {
               await sleep(20);
             const held = /locked by (\d+)/.exec(out);
             assert.ok(held, out);
-            const take = (wait: number) =>
-              spawnSync(
-                ...node(['--import', 'tsx', locker, dir, 'take', String(wait)], inNamespace),
-                {
-                  cwd,
-                  encoding: 'utf8',
-                },
+            const take = (wait: number) => {
+              const [command, args] = node(
+                ['--import', 'tsx', locker, dir, 'take', String(wait)],
+                inNamespace,
               );
+              return spawnSync(command, args, { cwd, encoding: 'utf8' });
+            };
             const refused = take(0);
             assert.equal(refused.status, 1, refused.stdout + refused.stderr);
             // From another PID namespace the holder may not be named, only found out.
