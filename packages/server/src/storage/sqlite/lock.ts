@@ -16,6 +16,8 @@ import BetterSqlite3 from 'better-sqlite3';
 export const LOCK_FILE = 'meterd.lock';
 /** The lock of earlier versions, a process id that cannot tell a dead process from a live one. */
 const OLD_PID_FILE = 'meterd.pid';
+/** The connections holding locks: a store nobody references must not lose its lock to the GC. */
+const held = new Set<BetterSqlite3.Database>();
 
 /**
  * Takes the data directory's lock, waiting up to `waitMs` for a holder that is dying (a restart
@@ -39,10 +41,18 @@ export function lockDataDir(dir: string, waitMs = 5000): () => void {
       `${dir} is in use by ${holder ? `meterd process ${holder}` : 'another meterd process'}: one meterd serves one SQLite store (several instances share PostgreSQL, --database-url)`,
     );
   }
-  rmSync(join(dir, OLD_PID_FILE), { force: true });
-  return () => {
+  held.add(db);
+  const release = () => {
+    held.delete(db);
     if (db.open) db.close();
   };
+  try {
+    rmSync(join(dir, OLD_PID_FILE), { force: true });
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return release;
 }
 
 /**

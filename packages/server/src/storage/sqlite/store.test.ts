@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -188,10 +188,12 @@ describe('SqliteStore', () => {
   it('serves one process at a time, and takes over the lock of a killed one', async () => {
     const dir = newDir();
     const store = new SqliteStore({ dataDir: dir });
+    const files = readdirSync(dir);
     assert.throws(
       () => new SqliteStore({ dataDir: dir, lockWaitMs: 0 }),
       new RegExp(`${dir} is in use by meterd process ${process.pid}`),
     );
+    assert.deepEqual(readdirSync(dir), files, 'a refused start leaves nothing behind');
     await store.close();
     // An earlier version's lock, naming a process that runs (this one): stale, and removed.
     writeFileSync(join(dir, 'meterd.pid'), String(process.pid));
