@@ -30,7 +30,7 @@ export function lockDataDir(dir: string, waitMs = 5000): () => void {
   const db = new BetterSqlite3(file, { timeout: waitMs });
   try {
     db.pragma('locking_mode = EXCLUSIVE');
-    db.pragma('journal_mode = OFF');
+    db.pragma('journal_mode = MEMORY'); // no journal file: the lock database holds nothing
     // In exclusive locking mode the lock a write transaction takes is kept until close.
     db.exec('BEGIN EXCLUSIVE; COMMIT');
   } catch (error) {

@@ -274,6 +274,11 @@ describe('SqliteStore', () => {
             // SIGKILL to the group and a restart at once: the holder is dying or unreaped.
             process.kill(-holder.pid!, 'SIGKILL');
             const started = Date.now();
+            // The lock is the file's lock, not a file: the killed holder left nothing to clean.
+            assert.deepEqual(
+              readdirSync(dir).filter((f) => f.startsWith('meterd.lock')),
+              ['meterd.lock'],
+            );
             const next = take(5000);
             assert.equal(next.status, 0, next.stdout + next.stderr);
             assert.match(next.stdout, inNamespace ? /locked by 1\n/ : /locked by \d+\n/);
