@@ -4,6 +4,7 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 
 export interface ProcessOptions {
   cwd?: string;
@@ -13,6 +14,11 @@ export interface ProcessOptions {
   quiet?: boolean;
   /** Keep only the last this many characters of output (a long benchmark run). */
   outputLimit?: number;
+  /**
+   * Standard output goes to this file (appended to) instead of being read: a log on a disk of
+   * its own, as a supervisor redirects it. Only standard error is then kept as output.
+   */
+  stdoutFile?: string;
 }
 
 /** A running child process. */
@@ -33,11 +39,17 @@ export function startProcess(
   args: readonly string[],
   options: ProcessOptions = {},
 ): Child {
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', options.quiet ? 'ignore' : 'pipe', 'pipe'],
-  });
+  const stdoutFd = options.stdoutFile === undefined ? undefined : openSync(options.stdoutFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', stdoutFd ?? (options.quiet ? 'ignore' : 'pipe'), 'pipe'],
+    });
+  } finally {
+    if (stdoutFd !== undefined) closeSync(stdoutFd); // the child has its own copy
+  }
   const limit = options.outputLimit ?? Infinity;
   let output = '';
   const keep = (data: Buffer) => {
