@@ -18,6 +18,7 @@ import {
   MarketplaceMeteringClient,
   MeterUsageCommand,
   RegisterUsageCommand,
+  ResolveCustomerCommand,
   type UsageRecord,
 } from '@aws-sdk/client-marketplace-metering';
 import { freePort, startMeterd, TEST_BACKEND, type Meterd } from '@meterd/testkit';
@@ -249,6 +250,8 @@ describe(
         let acme = client(meterd, KEYS.acme);
         let globex = client(meterd, KEYS.globex);
         const acknowledged = new Set<string>();
+        const acknowledgedMeter = new Set<string>();
+        let refusedBatches = 0;
         /** One batch: its acknowledged ids kept, and whether the store refused it. */
         const batch = async () => {
           const out = await within(
@@ -262,9 +265,17 @@ describe(
             assert.equal(r.Status, 'Success');
             acknowledged.add(r.MeteringRecordId!);
           }
-          return out.UnprocessedRecords?.length ?? 0;
+          const unprocessed = out.UnprocessedRecords?.length ?? 0;
+          if (unprocessed > 0) refusedBatches++;
+          return unprocessed;
         };
         for (let i = 0; i < 5; i++) assert.equal(await batch(), 0);
+        const minted = await meterd.admin<{ registrationToken: string }>(
+          'POST',
+          '/registration-tokens',
+          { productCode: 'acme-saas', customerAWSAccountId: GLOBEX },
+        );
+        assert.equal(minted.status, 201);
 
         disk.fill();
         // Writes fail once the database's files need a block more: the WAL grows, a checkpoint
@@ -273,46 +284,72 @@ describe(
         for (let i = 0; i < 400 && refused === 0; i++) refused = await batch();
         assert.equal(refused, 25, 'the whole batch is handed back in UnprocessedRecords');
 
-        // While the disk stays full: every write refused as retryable, none a 500 or a hang.
+        // While the disk stays full, writes are refused as retryable, never a 500 or a hang. A
+        // small write may still fit (a page the log had free): then it is acknowledged, and
+        // must be stored like any other. Each kind is tried until the store refuses it.
         for (let i = 0; i < 5; i++) assert.equal(await batch(), 25);
-        for (const send of [
-          () =>
-            globex.send(
+        const refusedOnce = async (what: string, attempt: () => Promise<boolean>) => {
+          for (let i = 0; i < 20; i++) if (await within(5000, what, attempt())) return;
+          assert.fail(`${what} was never refused while the disk was full`);
+        };
+        const throttled = (error: Error) => {
+          assert.equal(error.name, 'ThrottlingException', error.message);
+          return true;
+        };
+        await refusedOnce('MeterUsage', () =>
+          globex
+            .send(
               new MeterUsageCommand({
                 ProductCode: 'acme-agent',
                 Timestamp: new Date(Date.now() - 60_000),
                 UsageDimension: 'invocations',
                 UsageQuantity: 1,
               }),
-            ),
-          () =>
-            globex.send(
+            )
+            .then((out) => (acknowledgedMeter.add(out.MeteringRecordId!), false), throttled),
+        );
+        await refusedOnce('RegisterUsage', () =>
+          globex
+            .send(
               new RegisterUsageCommand({
                 ProductCode: 'acme-container',
                 PublicKeyVersion: 1,
                 Nonce: randomUUID(),
               }),
-            ),
-        ])
-          await assert.rejects(within(5000, 'a call', send()), (error: Error) => {
-            assert.equal(error.name, 'ThrottlingException', error.message);
-            return true;
-          });
-        const admin = await within(
-          5000,
-          'an admin write',
-          meterd.admin('POST', '/catalog', {
+            )
+            .then(() => false, throttled),
+        );
+        // ResolveCustomer only reads, but its audit event is a write.
+        await refusedOnce('ResolveCustomer', () =>
+          acme
+            .send(new ResolveCustomerCommand({ RegistrationToken: minted.body.registrationToken }))
+            .then((out) => (assert.equal(out.CustomerAWSAccountId, GLOBEX), false), throttled),
+        );
+        let product = 0;
+        await refusedOnce('an admin write', async () => {
+          const { status, body } = await meterd.admin('POST', '/catalog', {
             products: [
               {
-                productCode: 'disk-saas-2',
+                productCode: `disk-saas-${++product}`,
                 sellerAccountId: '111111111111',
                 type: 'saas',
                 dimensions: ['x'],
               },
             ],
-          }),
-        );
-        assert.equal(admin.status, 503, JSON.stringify(admin.body));
+          });
+          assert.ok(status === 200 || status === 503, `${status} ${JSON.stringify(body)}`);
+          return status === 503;
+        });
+        await refusedOnce('a registration token', async () => {
+          const { status, body } = await meterd.admin('POST', '/registration-tokens', {
+            productCode: 'acme-saas',
+            customerAWSAccountId: GLOBEX,
+          });
+          assert.ok(status === 201 || status === 503, `${status} ${JSON.stringify(body)}`);
+          return status === 503;
+        });
+        // Readiness follows the episode: failing writes keep it open.
+        assert.equal(await batch(), 25);
         const ready = await within(5000, '/readyz', fetch(`${meterd.url}/readyz`));
         assert.equal(ready.status, 503);
         const readiness = (await ready.json()) as { reason: string; failedWrites: number };
@@ -323,6 +360,7 @@ describe(
         assert.equal(await metric(meterd, 'meterd_store_unavailable_episodes_total'), 1);
 
         disk.free();
+        const freed = Date.now();
         // Writes resume by themselves: the next batches are stored.
         let resumed = false;
         for (let i = 0; i < 50 && !resumed; i++) {
@@ -338,6 +376,7 @@ describe(
           if (readyAgain !== 200) await sleep(100);
         }
         assert.equal(readyAgain, 200, '/readyz answers 200 again without a restart');
+        const readySeconds = (Date.now() - freed) / 1000;
         assert.equal(await metric(meterd, 'meterd_store_unavailable'), 0);
 
         // The episode is one error line and one recovery line, whatever the calls refused.
@@ -360,13 +399,24 @@ describe(
         );
 
         assertExactlyOnce(await stored(meterd, PRODUCT), acknowledged, 'after space returned');
+        assertExactlyOnce(await stored(meterd, 'acme-agent'), acknowledgedMeter, 'MeterUsage');
         acme.destroy();
         globex.destroy();
         meterd = await meterd.restart();
         acme = client(meterd, KEYS.acme);
         globex = client(meterd, KEYS.globex);
         assertExactlyOnce(await stored(meterd, PRODUCT), acknowledged, 'after a restart');
-        console.log(`# full disk: ${acknowledged.size} acknowledged records stored exactly once`);
+        assertExactlyOnce(
+          await stored(meterd, 'acme-agent'),
+          acknowledgedMeter,
+          'MeterUsage after a restart',
+        );
+        console.log(
+          `full disk: ${refusedBatches} batches handed back while full, ${readiness.failedWrites}+ ` +
+            `writes refused in one episode; ready again ${readySeconds.toFixed(1)} s after space ` +
+            `returned; ${acknowledged.size + acknowledgedMeter.size} acknowledged records ` +
+            `stored exactly once, also after a restart`,
+        );
         acme.destroy();
         globex.destroy();
       } finally {
