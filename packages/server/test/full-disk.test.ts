@@ -232,19 +232,11 @@ describe(
         dataDir: join(disk.dir, 'data'),
       });
       try {
+        // A product with slots enough for every batch of the test to be new records.
+        const product = { productCode: PRODUCT, type: 'saas', dimensions: DIMENSIONS };
         const setup = await meterd.admin('POST', '/catalog', {
-          products: [
-            {
-              productCode: PRODUCT,
-              sellerAccountId: '111111111111',
-              type: 'saas',
-              dimensions: DIMENSIONS,
-            },
-          ],
-          agreements: CUSTOMERS.map((customerAWSAccountId) => ({
-            productCode: PRODUCT,
-            customerAWSAccountId,
-          })),
+          products: [{ ...product, sellerAccountId: '111111111111' }],
+          agreements: CUSTOMERS.map((id) => ({ productCode: PRODUCT, customerAWSAccountId: id })),
         });
         assert.equal(setup.status, 200, JSON.stringify(setup.body));
         let acme = client(meterd, KEYS.acme);
