@@ -233,9 +233,9 @@ describe(
       });
       try {
         // A product with slots enough for every batch of the test to be new records.
-        const product = { productCode: PRODUCT, type: 'saas', dimensions: DIMENSIONS };
+        const ours = { productCode: PRODUCT, type: 'saas', dimensions: DIMENSIONS };
         const setup = await meterd.admin('POST', '/catalog', {
-          products: [{ ...product, sellerAccountId: '111111111111' }],
+          products: [{ ...ours, sellerAccountId: '111111111111' }],
           agreements: CUSTOMERS.map((id) => ({ productCode: PRODUCT, customerAWSAccountId: id })),
         });
         assert.equal(setup.status, 200, JSON.stringify(setup.body));
