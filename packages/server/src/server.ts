@@ -13,7 +13,7 @@ import { CatalogService } from './catalog/service.js';
 import { SigningKeys } from './catalog/signing-keys.js';
 import { buildApp } from './http/app.js';
 import { resolveLimits, type Limits } from './http/limits.js';
-import { logDestination } from './http/log-destination.js';
+import { logDestination, printToStderr } from './http/log-destination.js';
 import { Metrics, writeHealthObserver } from './http/metrics.js';
 import { openStore } from './storage/open.js';
 import type { Store } from './storage/store.js';
@@ -113,7 +113,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   if (!doc) demo = await describeDemo(store, url, region);
   if (demo || generatedToken)
-    process.stderr.write(
+    printToStderr(
       [
         '',
         ...(generatedToken

@@ -5,7 +5,7 @@
  * one warning per episode goes to standard error, and logging resumes by itself.
  */
 
-import { write as writeFd } from 'node:fs';
+import { write as writeFd, writeSync } from 'node:fs';
 import sonicBoom from 'sonic-boom';
 
 // A CommonJS module whose types declare an ES default export: its class is `.default`.
@@ -97,4 +97,17 @@ export function logDestination(options: LogDestinationOptions = {}): LogDestinat
 
 function warnOnStderr(line: string): void {
   writeFd(2, `${line}\n`, () => undefined);
+}
+
+/**
+ * Writes `text` to standard error now if it can, and drops it if it cannot (Node's own
+ * `process.stderr` fails the process on a full disk). For what meterd prints once at start;
+ * warnings while serving go by `warnOnStderr`, which does not wait.
+ */
+export function printToStderr(text: string): void {
+  try {
+    writeSync(2, text);
+  } catch {
+    // a full or closed standard error: the log has the same facts
+  }
 }
