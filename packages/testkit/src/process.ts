@@ -40,16 +40,12 @@ export function startProcess(
   options: ProcessOptions = {},
 ): Child {
   const stdoutFd = options.stdoutFile === undefined ? undefined : openSync(options.stdoutFile, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(command, args, {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', stdoutFd ?? (options.quiet ? 'ignore' : 'pipe'), 'pipe'],
-    });
-  } finally {
-    if (stdoutFd !== undefined) closeSync(stdoutFd); // the child has its own copy
-  }
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', stdoutFd ?? (options.quiet ? 'ignore' : 'pipe'), 'pipe'],
+  });
+  if (stdoutFd !== undefined) closeSync(stdoutFd); // the child has its own copy
   const limit = options.outputLimit ?? Infinity;
   let output = '';
   const keep = (data: Buffer) => {
