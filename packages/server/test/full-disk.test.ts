@@ -39,7 +39,12 @@ after(() => {
 
 function mountTmpfs(size: string): Disk {
   const dir = mkdtempSync(join(tmpdir(), 'meterd-full-disk-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const filler = join(dir, 'filler');
   const disk: Disk = {
     dir,
