@@ -11,7 +11,7 @@ const INTEGRATION = join('packages', 'server', 'test');
 // Tests that exist to exercise PostgreSQL only (several instances on one database).
 const POSTGRES_ONLY = /multi-instance\.test\.ts$/;
 // Lines in which a test reports what it measured (kills survived, inputs fuzzed, ...).
-const FIGURE = /^# (crash test|fuzz|authorization matrix|multi-instance):/;
+const FIGURE = /^# (crash test|fuzz|authorization matrix|multi-instance|full disk):/;
 
 function testFiles(roots) {
   const files = [];

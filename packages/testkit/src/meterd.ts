@@ -45,6 +45,11 @@ export interface MeterdOptions {
   /** Flags for node itself, before the CLI (--cpu-prof, ...). */
   nodeArgs?: readonly string[];
   cwd?: string;
+  /**
+   * meterd's standard output (its log) goes to this file instead of the kit: give a `port`, as
+   * the kit then cannot read the URL from the log.
+   */
+  stdoutFile?: string;
   startTimeoutMs?: number;
   outputLimit?: number;
   /**
@@ -206,6 +211,7 @@ async function launch(options: MeterdOptions, data: Data): Promise<Meterd> {
         ...(options.env ? { env: options.env } : {}),
         ...(options.outputLimit ? { outputLimit: options.outputLimit } : {}),
         ...(options.processGroup || namespace ? { processGroup: true } : {}),
+        ...(options.stdoutFile ? { stdoutFile: options.stdoutFile } : {}),
       },
     );
     const timeoutMs = options.startTimeoutMs ?? 20_000;

@@ -4,6 +4,7 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 
 export interface ProcessOptions {
   cwd?: string;
@@ -18,6 +19,11 @@ export interface ProcessOptions {
    * supervisor does: a process that runs others (`unshare`, a shim) goes with them.
    */
   processGroup?: boolean;
+  /**
+   * Standard output goes to this file (appended to) instead of being read: a log on a disk of
+   * its own, as a supervisor redirects it. Only standard error is then kept as output.
+   */
+  stdoutFile?: string;
 }
 
 /** A running child process. */
@@ -41,12 +47,14 @@ export function startProcess(
   args: readonly string[],
   options: ProcessOptions = {},
 ): Child {
+  const stdoutFd = options.stdoutFile === undefined ? undefined : openSync(options.stdoutFile, 'a');
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', options.quiet ? 'ignore' : 'pipe', 'pipe'],
     detached: options.processGroup ?? false,
+    stdio: ['ignore', stdoutFd ?? (options.quiet ? 'ignore' : 'pipe'), 'pipe'],
   });
+  if (stdoutFd !== undefined) closeSync(stdoutFd); // the child has its own copy
   const limit = options.outputLimit ?? Infinity;
   let output = '';
   const keep = (data: Buffer) => {
