@@ -15,6 +15,7 @@ import { buildApp } from './http/app.js';
 import { resolveLimits, type Limits } from './http/limits.js';
 import { Metrics, writeHealthObserver } from './http/metrics.js';
 import { openStore } from './storage/open.js';
+import type { PostgresTimeouts } from './storage/postgres/store.js';
 import type { Store } from './storage/store.js';
 
 export interface ServeOptions {
@@ -22,6 +23,8 @@ export interface ServeOptions {
   host: string;
   dataDir: string;
   databaseUrl?: string;
+  /** PostgreSQL's statement and connect timeouts; unset ones take their defaults. */
+  database?: Partial<PostgresTimeouts>;
   catalogFile?: string;
   adminToken?: string;
   region?: string;
@@ -59,6 +62,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const store = await openStore({
     dataDir: options.dataDir,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...options.database,
     onCommit: metrics.observeCommit,
     onWriteHealth: writeHealthObserver(metrics, logger),
   });

@@ -39,6 +39,8 @@ export interface StartOptions {
   catalog?: string | null;
   args?: string[];
   env?: Record<string, string>;
+  /** A PostgreSQL database of the caller's (who drops it), instead of a fresh one. */
+  databaseUrl?: string;
 }
 
 /** Starts `meterd serve` on a free port and resolves once it listens. */
@@ -49,6 +51,7 @@ export async function startMeterd(options: StartOptions = {}): Promise<Meterd> {
       catalog: options.catalog === undefined ? CATALOG : options.catalog,
       ...(options.args ? { args: options.args } : {}),
       ...(options.env ? { env: options.env } : {}),
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     }),
   );
 }
