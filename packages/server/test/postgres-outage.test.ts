@@ -41,19 +41,17 @@ const HOURS = 5;
 const CUSTOMERS = Array.from({ length: 200 }, (_, i) => String(600_000_000_000 + i));
 const BASE_HOUR = Math.floor(Date.now() / 3600_000) * 3600_000;
 
-/** Every batch gets usage slots (customer, dimension, hour) no other batch uses. */
-let nextBatch = 0;
+/** Usage slots (customer, dimension, hour) no other call uses, a batch's worth at a time. */
+let nextSlot = 0;
 function nextRecords(): UsageRecord[] | undefined {
-  const batch = nextBatch++;
-  const perCustomer = (DIMENSIONS.length * HOURS) / RECORDS_PER_BATCH;
-  const customer = CUSTOMERS[Math.floor(batch / perCustomer)];
-  if (customer === undefined) return undefined;
-  return Array.from({ length: RECORDS_PER_BATCH }, (_, r) => {
-    const slot = (batch % perCustomer) * RECORDS_PER_BATCH + r;
+  if (nextSlot + RECORDS_PER_BATCH > CUSTOMERS.length * DIMENSIONS.length * HOURS) return undefined;
+  return Array.from({ length: RECORDS_PER_BATCH }, () => {
+    const slot = nextSlot++;
+    const rest = Math.floor(slot / CUSTOMERS.length);
     return {
-      Timestamp: new Date(BASE_HOUR - Math.floor(slot / DIMENSIONS.length) * 3600_000),
-      CustomerAWSAccountId: customer,
-      Dimension: DIMENSIONS[slot % DIMENSIONS.length]!,
+      Timestamp: new Date(BASE_HOUR - (rest % HOURS) * 3600_000),
+      CustomerAWSAccountId: CUSTOMERS[slot % CUSTOMERS.length]!,
+      Dimension: DIMENSIONS[Math.floor(rest / HOURS)]!,
       Quantity: 1 + (slot % 7),
     };
   });
@@ -120,19 +118,12 @@ describe('PostgreSQL outages under write load', { skip }, () => {
         METERD_DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
       },
     });
+    // One product, with an agreement per customer, so that batches do not run out of slots.
+    const product = { productCode: PRODUCT, type: 'saas', dimensions: DIMENSIONS };
+    const agreements = CUSTOMERS.map((customer) => ({ customerAWSAccountId: customer }));
     const setup = await meterd.admin('POST', '/catalog', {
-      products: [
-        {
-          productCode: PRODUCT,
-          sellerAccountId: '111111111111',
-          type: 'saas',
-          dimensions: DIMENSIONS,
-        },
-      ],
-      agreements: CUSTOMERS.map((customerAWSAccountId) => ({
-        productCode: PRODUCT,
-        customerAWSAccountId,
-      })),
+      products: [{ ...product, sellerAccountId: '111111111111' }],
+      agreements: agreements.map((a) => ({ ...a, productCode: PRODUCT })),
     });
     assert.equal(setup.status, 200, JSON.stringify(setup.body));
   });
