@@ -112,7 +112,12 @@ export class PgGroupCommit {
     }
     if (!results) {
       const error = transient(failure);
-      if (error instanceof TransientStoreError) this.health.failed(error.message);
+      if (error instanceof TransientStoreError) {
+        this.health.failed(error.message);
+        // The jobs that queued meanwhile would meet the same outage, each group one more
+        // timeout later: they are answered now, and the next job to come tries again.
+        for (const job of this.queue.splice(0)) job.reject(error);
+      }
       for (const job of jobs) job.reject(error);
       return;
     }
