@@ -1,6 +1,7 @@
 /**
- * @module PostgreSQL outages under write load: a TCP proxy between meterd and PostgreSQL cuts
- * every connection, stalls them past the statement timeout, and refuses new ones for 10 s.
+ * @module PostgreSQL outages under load of the four operations: a TCP proxy between meterd
+ * and PostgreSQL cuts every connection, stalls them past the statement timeout, and refuses
+ * new ones for 10 s.
  * Every answer meanwhile is a success or an AWS transient error (never a 5xx, never a hang),
  * `/readyz` follows the outage, the pool recovers without a restart, and afterwards every
  * acknowledged record is stored exactly once, also after the refused calls are sent again.
@@ -14,6 +15,8 @@ import pg from 'pg';
 import {
   BatchMeterUsageCommand,
   MeterUsageCommand,
+  RegisterUsageCommand,
+  ResolveCustomerCommand,
   type MarketplaceMeteringClient,
   type UsageRecord,
 } from '@aws-sdk/client-marketplace-metering';
@@ -104,6 +107,7 @@ describe('PostgreSQL outages under write load', { skip }, () => {
   let database: Database;
   let proxy: TcpProxy;
   let meterd: Meterd;
+  let token: string;
 
   before(async () => {
     database = await createDatabase();
@@ -126,6 +130,16 @@ describe('PostgreSQL outages under write load', { skip }, () => {
       agreements: agreements.map((a) => ({ ...a, productCode: PRODUCT })),
     });
     assert.equal(setup.status, 200, JSON.stringify(setup.body));
+    const minted = await meterd.admin<{ registrationToken: string }>(
+      'POST',
+      '/registration-tokens',
+      {
+        productCode: 'acme-saas',
+        customerAWSAccountId: '222222222222',
+      },
+    );
+    assert.equal(minted.status, 201, JSON.stringify(minted.body));
+    token = minted.body.registrationToken;
   });
   after(async () => {
     await meterd?.stop();
@@ -212,6 +226,30 @@ describe('PostgreSQL outages under write load', { skip }, () => {
       }
     };
 
+    // The other two operations, which read more than they write: answered, or throttled.
+    const otherWriter = async (
+      seller: MarketplaceMeteringClient,
+      task: MarketplaceMeteringClient,
+    ) => {
+      for (let n = 0; !stop; n++)
+        await timed(async (abortSignal) => {
+          if (n % 2 === 0)
+            await task.send(
+              new RegisterUsageCommand({
+                ProductCode: 'acme-container',
+                PublicKeyVersion: 1,
+                Nonce: randomUUID(),
+              }),
+              { abortSignal },
+            );
+          else
+            await seller.send(new ResolveCustomerCommand({ RegistrationToken: token }), {
+              abortSignal,
+            });
+          return 'ok';
+        });
+    };
+
     const readiness: Array<{ phase: Phase; status: number | string }> = [];
     const ready = async () => {
       try {
@@ -266,6 +304,7 @@ describe('PostgreSQL outages under write load', { skip }, () => {
       ...Array.from({ length: METER_USAGE_WRITERS }, () =>
         meterUsageWriter(meterd.client(KEYS.globex)),
       ),
+      otherWriter(meterd.client(KEYS.acme), meterd.client(KEYS.globexTask)),
       readinessProbe(),
     ];
     try {
