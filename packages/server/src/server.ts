@@ -16,6 +16,7 @@ import { resolveLimits, type Limits } from './http/limits.js';
 import { logDestination, printToStderr } from './http/log-destination.js';
 import { Metrics, writeHealthObserver } from './http/metrics.js';
 import { openStore } from './storage/open.js';
+import type { PostgresTimeouts } from './storage/postgres/store.js';
 import type { Store } from './storage/store.js';
 
 export interface ServeOptions {
@@ -23,6 +24,8 @@ export interface ServeOptions {
   host: string;
   dataDir: string;
   databaseUrl?: string;
+  /** PostgreSQL's statement and connect timeouts; unset ones take their defaults. */
+  database?: Partial<PostgresTimeouts>;
   catalogFile?: string;
   adminToken?: string;
   region?: string;
@@ -65,6 +68,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const store = await openStore({
     dataDir: options.dataDir,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...options.database,
     onCommit: metrics.observeCommit,
     onWriteHealth: writeHealthObserver(metrics, logger),
   });

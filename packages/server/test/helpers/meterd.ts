@@ -47,6 +47,8 @@ export interface StartOptions {
   /** The kit's: a process group of its own; PID 1 of a PID namespace of its own. */
   processGroup?: boolean;
   pidNamespace?: boolean;
+  /** A PostgreSQL database of the caller's (who drops it), instead of a fresh one. */
+  databaseUrl?: string;
 }
 
 /** Starts `meterd serve` on a free port and resolves once it listens. */
@@ -59,6 +61,7 @@ export async function startMeterd(options: StartOptions = {}): Promise<Meterd> {
       ...(options.env ? { env: options.env } : {}),
       ...(options.processGroup ? { processGroup: true } : {}),
       ...(options.pidNamespace ? { pidNamespace: true } : {}),
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     }),
   );
 }
