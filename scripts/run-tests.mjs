@@ -11,7 +11,8 @@ const INTEGRATION = join('packages', 'server', 'test');
 // Tests that exist to exercise PostgreSQL only (several instances on one database, outages).
 const POSTGRES_ONLY = /(multi-instance|postgres-outage)\.test\.ts$/;
 // Lines in which a test reports what it measured (kills survived, inputs fuzzed, ...).
-const FIGURE = /^# (crash test|fuzz|authorization matrix|multi-instance|full disk|postgres outage):/;
+const FIGURE =
+  /^# (crash test|fuzz|authorization matrix|multi-instance|full disk|postgres outage):/;
 
 function testFiles(roots) {
   const files = [];
