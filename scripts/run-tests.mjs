@@ -8,10 +8,11 @@ import { spawn } from 'node:child_process';
 import { POSTGRES_URL, TEST_RUN, dropTestDatabases, probePostgres } from '@meterd/testkit';
 
 const INTEGRATION = join('packages', 'server', 'test');
-// Tests that exist to exercise PostgreSQL only (several instances on one database).
-const POSTGRES_ONLY = /multi-instance\.test\.ts$/;
+// Tests that exist to exercise PostgreSQL only (several instances on one database, outages).
+const POSTGRES_ONLY = /(multi-instance|postgres-outage)\.test\.ts$/;
 // Lines in which a test reports what it measured (kills survived, inputs fuzzed, ...).
-const FIGURE = /^# (crash test|fuzz|authorization matrix|multi-instance):/;
+const FIGURE =
+  /^# (crash test|fuzz|authorization matrix|multi-instance|full disk|postgres outage):/;
 
 function testFiles(roots) {
   const files = [];

@@ -13,8 +13,10 @@ import { CatalogService } from './catalog/service.js';
 import { SigningKeys } from './catalog/signing-keys.js';
 import { buildApp } from './http/app.js';
 import { resolveLimits, type Limits } from './http/limits.js';
+import { logDestination, printToStderr } from './http/log-destination.js';
 import { Metrics, writeHealthObserver } from './http/metrics.js';
 import { openStore } from './storage/open.js';
+import type { PostgresTimeouts } from './storage/postgres/store.js';
 import type { Store } from './storage/store.js';
 
 export interface ServeOptions {
@@ -22,6 +24,8 @@ export interface ServeOptions {
   host: string;
   dataDir: string;
   databaseUrl?: string;
+  /** PostgreSQL's statement and connect timeouts; unset ones take their defaults. */
+  database?: Partial<PostgresTimeouts>;
   catalogFile?: string;
   adminToken?: string;
   region?: string;
@@ -46,19 +50,25 @@ const DEFAULT_TOKEN_TTL = 3600;
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const limits = resolveLimits(options.limits);
-  const logger = pino({
-    level: options.logLevel,
-    base: { service: 'meterd' },
-    redact: ['req.headers.authorization', 'secretAccessKey', '*.secretAccessKey'],
-  });
+  const metrics = new Metrics();
+  // Standard output, where a full disk or a stalled reader drops lines instead of holding calls.
+  const logs = logDestination({ onDrop: () => metrics.logLinesDropped.inc() });
+  const logger = pino(
+    {
+      level: options.logLevel,
+      base: { service: 'meterd' },
+      redact: ['req.headers.authorization', 'secretAccessKey', '*.secretAccessKey'],
+    },
+    logs,
+  );
   let doc: CatalogDocument | undefined;
   if (options.catalogFile) doc = parseCatalogText(await readFile(options.catalogFile, 'utf8'));
 
   const region = options.region ?? doc?.region ?? DEFAULT_REGION;
-  const metrics = new Metrics();
   const store = await openStore({
     dataDir: options.dataDir,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    ...options.database,
     onCommit: metrics.observeCommit,
     onWriteHealth: writeHealthObserver(metrics, logger),
   });
@@ -107,7 +117,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   if (!doc) demo = await describeDemo(store, url, region);
   if (demo || generatedToken)
-    process.stderr.write(
+    printToStderr(
       [
         '',
         ...(generatedToken
@@ -130,6 +140,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       (closing ??= (async () => {
         await app.close();
         await store.close();
+        await logs.settle();
       })()),
   };
 }

@@ -53,7 +53,7 @@ function exitWithin(child: ChildProcess, ms: number) {
  * own, runs `use`, and then kills whatever is left of the group (what an npx left running).
  */
 async function documented(options: MeterdOptions, use: (meterd: Meterd) => Promise<void>) {
-  const meterd = await startMeterd({ command, cwd: ROOT, detached: true, ...options });
+  const meterd = await startMeterd({ command, cwd: ROOT, processGroup: true, ...options });
   try {
     await use(meterd);
   } finally {

@@ -4,6 +4,7 @@ export {
   ADMIN_TOKEN,
   METERD_CLI,
   TEST_BACKEND,
+  pidNamespaces,
   startMeterd,
   type Backend,
   type Meterd,

@@ -4,7 +4,7 @@
  * when the last process on them stops.
  */
 
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,11 +50,25 @@ export interface MeterdOptions {
    * and the built CLI, with `nodeArgs`.
    */
   command?: readonly string[];
-  /** Starts the command in a process group of its own (to clean up what it leaves behind). */
-  detached?: boolean;
   cwd?: string;
+  /**
+   * meterd's standard output (its log) goes to this file instead of the kit: give a `port`, as
+   * the kit then cannot read the URL from the log.
+   */
+  stdoutFile?: string;
   startTimeoutMs?: number;
   outputLimit?: number;
+  /**
+   * Start meterd in a process group of its own; stopping and killing it signal the whole
+   * group, as a supervisor does.
+   */
+  processGroup?: boolean;
+  /**
+   * Run meterd as PID 1 of a PID namespace of its own, as in a container (`unshare --pid
+   * --fork --mount-proc`, which must be permitted: see {@link pidNamespaces}); in a process
+   * group of its own, so that killing it kills the namespace.
+   */
+  pidNamespace?: boolean;
 }
 
 /** A running meterd. */
@@ -74,9 +88,15 @@ export interface Meterd {
   ): Promise<{ status: number; body: T }>;
   /** SIGTERM (SIGKILL after 15 s), waits for exit, and removes the data unless another process still uses it. */
   stop(): Promise<void>;
-  /** SIGKILL and waits for exit; the data stays, for {@link Meterd.restart}. */
-  kill(): Promise<void>;
-  /** Stops this process if it still runs (SIGTERM) and starts a new one on the same data. */
+  /**
+   * SIGKILL (the process group, with `processGroup`) and waits for exit, or not with
+   * `wait: false`; the data stays, for {@link Meterd.restart}.
+   */
+  kill(options?: { wait?: boolean }): Promise<void>;
+  /**
+   * Starts a new process on the same data: at once after {@link Meterd.kill}, without waiting
+   * for the killed one to be gone; otherwise after stopping this one (SIGTERM) if it still runs.
+   */
   restart(): Promise<Meterd>;
   /** Starts one more process on the same data, beside this one. */
   another(): Promise<Meterd>;
@@ -115,6 +135,20 @@ async function prepare(options: MeterdOptions): Promise<Data> {
       if (work) rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Whether this machine lets the kit start meterd in a PID namespace of its own (`unshare`
+ * installed, and permitted: root, or unprivileged user namespaces); why not if it does not.
+ */
+export function pidNamespaces(): { available: true } | { available: false; reason: string } {
+  const probe = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true'], {
+    encoding: 'utf8',
+  });
+  if (probe.error) return { available: false, reason: `unshare: ${probe.error.message}` };
+  if (probe.status !== 0)
+    return { available: false, reason: `unshare --pid is not permitted: ${probe.stderr.trim()}` };
+  return { available: true };
 }
 
 /** Starts `meterd serve` and resolves once it listens. */
@@ -157,14 +191,16 @@ async function launch(options: MeterdOptions, data: Data): Promise<Meterd> {
   try {
     const adminToken = options.adminToken ?? ADMIN_TOKEN;
     const port = options.port ?? 0;
+    const namespace = options.pidNamespace ?? false;
     const [command, ...commandArgs] = options.command ?? [
       process.execPath,
       ...(options.nodeArgs ?? []),
       METERD_CLI,
     ];
     child = startProcess(
-      command!,
+      namespace ? 'unshare' : command!,
       [
+        ...(namespace ? ['--pid', '--fork', '--mount-proc', command!] : []),
         ...commandArgs,
         'serve',
         '--port',
@@ -184,7 +220,8 @@ async function launch(options: MeterdOptions, data: Data): Promise<Meterd> {
         ...(options.cwd ? { cwd: options.cwd } : {}),
         ...(options.env ? { env: options.env } : {}),
         ...(options.outputLimit ? { outputLimit: options.outputLimit } : {}),
-        ...(options.detached ? { detached: true } : {}),
+        ...(options.processGroup || namespace ? { processGroup: true } : {}),
+        ...(options.stdoutFile ? { stdoutFile: options.stdoutFile } : {}),
       },
     );
     const timeoutMs = options.startTimeoutMs ?? 20_000;
@@ -215,6 +252,7 @@ function running(
 ): Meterd {
   // Whether this process still counts as a user of the data (until stop() or restart()).
   let using = true;
+  let killed = false;
   const letGo = async () => {
     if (using) {
       using = false;
@@ -244,12 +282,13 @@ function running(
       await child.stop();
       await letGo();
     },
-    async kill() {
-      await child.kill();
+    async kill(killOptions) {
+      killed = true;
+      await child.kill(killOptions);
     },
     async restart() {
       if (!using) throw new Error('restart() after stop(): the data is gone');
-      await child.stop();
+      if (!killed) await child.stop();
       // The new process takes this one's place among the data's users.
       using = false;
       data.users--;

@@ -4,6 +4,7 @@
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 
 export interface ProcessOptions {
   cwd?: string;
@@ -13,8 +14,16 @@ export interface ProcessOptions {
   quiet?: boolean;
   /** Keep only the last this many characters of output (a long benchmark run). */
   outputLimit?: number;
-  /** Starts the process in a process group of its own (`process.kill(-pid)` reaches them all). */
-  detached?: boolean;
+  /**
+   * Start it in a process group of its own (detached) and signal the whole group, as a
+   * supervisor does: a process that runs others (`unshare`, a shim) goes with them.
+   */
+  processGroup?: boolean;
+  /**
+   * Standard output goes to this file (appended to) instead of being read: a log on a disk of
+   * its own, as a supervisor redirects it. Only standard error is then kept as output.
+   */
+  stdoutFile?: string;
 }
 
 /** A running child process. */
@@ -25,8 +34,11 @@ export interface Child {
   running(): boolean;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
   stop(graceMs?: number): Promise<void>;
-  /** SIGKILL; resolves once the process has exited. */
-  kill(): Promise<void>;
+  /**
+   * SIGKILL; resolves once the process has exited, or at once with `wait: false` (the process
+   * may then still be dying, as when a supervisor restarts it straight away).
+   */
+  kill(options?: { wait?: boolean }): Promise<void>;
 }
 
 /** Starts `command` with its output piped and kept. */
@@ -35,12 +47,14 @@ export function startProcess(
   args: readonly string[],
   options: ProcessOptions = {},
 ): Child {
+  const stdoutFd = options.stdoutFile === undefined ? undefined : openSync(options.stdoutFile, 'a');
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', options.quiet ? 'ignore' : 'pipe', 'pipe'],
-    detached: options.detached ?? false,
+    detached: options.processGroup ?? false,
+    stdio: ['ignore', stdoutFd ?? (options.quiet ? 'ignore' : 'pipe'), 'pipe'],
   });
+  if (stdoutFd !== undefined) closeSync(stdoutFd); // the child has its own copy
   const limit = options.outputLimit ?? Infinity;
   let output = '';
   const keep = (data: Buffer) => {
@@ -52,19 +66,28 @@ export function startProcess(
   // 'close' rather than 'exit': by then every byte of output has been read.
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const running = () => child.exitCode === null && child.signalCode === null;
+  const signal = (name: NodeJS.Signals) => {
+    if (!options.processGroup) child.kill(name);
+    else if (child.pid !== undefined)
+      try {
+        process.kill(-child.pid, name);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // the group is gone
+      }
+  };
   return {
     process: child,
     output: () => output,
     running,
     async stop(graceMs = 15_000) {
-      if (running()) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      if (running()) signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), graceMs);
       await closed;
       clearTimeout(timer);
     },
-    async kill() {
-      if (running()) child.kill('SIGKILL');
-      await closed;
+    async kill({ wait = true } = {}) {
+      if (running()) signal('SIGKILL');
+      if (wait) await closed;
     },
   };
 }

@@ -5,7 +5,8 @@
  */
 
 import type { Store } from '../storage/store.js';
-import { UnrecognizedClientException } from '../protocol/errors.js';
+import { TransientStoreError } from '../storage/errors.js';
+import { ThrottlingException, UnrecognizedClientException } from '../protocol/errors.js';
 import type { Principal } from '../domain/principal.js';
 import { parseAuthorization, verifySignature, type SignedRequest } from './sigv4.js';
 import { systemClock, type Clock } from '../domain/clock.js';
@@ -24,7 +25,12 @@ export class Authenticator {
   async authenticate(req: SignedRequest): Promise<Principal> {
     const raw = req.headers['authorization'];
     const auth = parseAuthorization(Array.isArray(raw) ? raw[0] : raw);
-    const key = await this.options.store.getAccessKey(auth.accessKeyId);
+    const key = await this.options.store.getAccessKey(auth.accessKeyId).catch((error: unknown) => {
+      // A store that cannot be asked now: the caller backs off and retries, as for any call.
+      if (error instanceof TransientStoreError)
+        throw new ThrottlingException('Rate exceeded; the store is busy. Retry with backoff.');
+      throw error;
+    });
     if (!key)
       throw new UnrecognizedClientException(
         'The security token included in the request is invalid.',

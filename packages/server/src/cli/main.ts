@@ -13,6 +13,7 @@ import { DEFAULT_ROTATION_GRACE_SECONDS } from '../catalog/signing-keys.js';
 import type { AuditEvent } from '../audit/event.js';
 import { DEFAULT_LIMITS, flagOf, type Limits } from '../http/limits.js';
 import { startServer } from '../server.js';
+import { DEFAULT_POSTGRES_TIMEOUTS } from '../storage/postgres/store.js';
 import { AdminApiError, adminRequest, type AdminConnection } from './admin-client.js';
 import { subscribe } from './subscribe.js';
 
@@ -111,6 +112,24 @@ export function buildProgram(): Command {
       ),
     )
     .addOption(
+      new Option(
+        '--database-statement-timeout-ms <ms>',
+        'PostgreSQL: time a statement may run (the client gives up 1 s later); longer: ThrottlingException; 0: none',
+      )
+        .env('METERD_DATABASE_STATEMENT_TIMEOUT_MS')
+        .default(DEFAULT_POSTGRES_TIMEOUTS.statementTimeoutMs)
+        .argParser(integer('database-statement-timeout-ms')),
+    )
+    .addOption(
+      new Option(
+        '--database-connect-timeout-ms <ms>',
+        'PostgreSQL: time to get a connection; longer: ThrottlingException; 0: none',
+      )
+        .env('METERD_DATABASE_CONNECT_TIMEOUT_MS')
+        .default(DEFAULT_POSTGRES_TIMEOUTS.connectTimeoutMs)
+        .argParser(integer('database-connect-timeout-ms')),
+    )
+    .addOption(
       new Option('--catalog <file>', 'catalog file (YAML or JSON) applied at start').env(
         'METERD_CATALOG',
       ),
@@ -185,6 +204,10 @@ export function buildProgram(): Command {
       host: opts.host,
       dataDir: opts.data,
       databaseUrl: opts.databaseUrl,
+      database: {
+        statementTimeoutMs: opts.databaseStatementTimeoutMs,
+        connectTimeoutMs: opts.databaseConnectTimeoutMs,
+      },
       catalogFile: opts.catalog,
       adminToken: opts.adminToken,
       region: opts.region,

@@ -16,6 +16,7 @@ import {
   toWireError,
 } from '../protocol/errors.js';
 import { MAX_BODY_BYTES, errorResponse, unsupportedMediaType } from '../protocol/wire.js';
+import { TransientStoreError } from '../storage/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -95,6 +96,10 @@ function adminErrorOf(error: Thrown, request: FastifyRequest): AdminError {
   if (error instanceof AdminError) return error;
   if (error instanceof CatalogError) return new AdminError(400, 'InvalidCatalog', error.message);
   if (error instanceof NotFoundError) return new AdminError(404, 'NotFound', error.message);
+  // A full disk or a lost database: nothing was written, the write may be sent again later.
+  // The store's write health logs the episode once (storage/health.ts), not each refusal.
+  if (error instanceof TransientStoreError)
+    return new AdminError(503, 'StoreUnavailable', `${error.message}; retry later.`);
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
     return new AdminError(413, 'RequestEntityTooLarge', tooLarge);
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')

@@ -1,6 +1,7 @@
 /**
  * @module Prometheus metrics: requests and errors by operation and type, records by status,
- * request latency and storage commit latency.
+ * request latency, storage commit latency, the store's episodes of unavailability and the log
+ * lines dropped.
  */
 
 import type { WriteHealthObserver } from '../storage/health.js';
@@ -48,6 +49,12 @@ export class Metrics {
   readonly storeEpisodes = new Counter({
     name: 'meterd_store_unavailable_episodes_total',
     help: 'Episodes in which the store refused writes, each from its first failed write to the next one that committed.',
+    registers: [this.registry],
+  });
+
+  readonly logLinesDropped = new Counter({
+    name: 'meterd_log_lines_dropped_total',
+    help: 'Log lines dropped because the log destination failed (a full disk) or did not keep up.',
     registers: [this.registry],
   });
 

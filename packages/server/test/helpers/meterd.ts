@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { MarketplaceMeteringClient } from '@aws-sdk/client-marketplace-metering';
 import * as kit from '@meterd/testkit';
 
-export { ADMIN_TOKEN, METERD_CLI as CLI, TEST_BACKEND as BACKEND } from '@meterd/testkit';
+export {
+  ADMIN_TOKEN,
+  METERD_CLI as CLI,
+  TEST_BACKEND as BACKEND,
+  pidNamespaces,
+} from '@meterd/testkit';
 export const CATALOG = fileURLToPath(new URL('../fixtures/catalog.yaml', import.meta.url));
 
 export const KEYS = {
@@ -39,6 +44,11 @@ export interface StartOptions {
   catalog?: string | null;
   args?: string[];
   env?: Record<string, string>;
+  /** The kit's: a process group of its own; PID 1 of a PID namespace of its own. */
+  processGroup?: boolean;
+  pidNamespace?: boolean;
+  /** A PostgreSQL database of the caller's (who drops it), instead of a fresh one. */
+  databaseUrl?: string;
 }
 
 /** Starts `meterd serve` on a free port and resolves once it listens. */
@@ -49,6 +59,9 @@ export async function startMeterd(options: StartOptions = {}): Promise<Meterd> {
       catalog: options.catalog === undefined ? CATALOG : options.catalog,
       ...(options.args ? { args: options.args } : {}),
       ...(options.env ? { env: options.env } : {}),
+      ...(options.processGroup ? { processGroup: true } : {}),
+      ...(options.pidNamespace ? { pidNamespace: true } : {}),
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
     }),
   );
 }
@@ -74,9 +87,9 @@ function withClients(meterd: kit.Meterd): Meterd {
       destroy();
       await meterd.stop();
     },
-    async kill() {
+    async kill(options) {
       destroy();
-      await meterd.kill();
+      await meterd.kill(options);
     },
     async restart() {
       destroy();

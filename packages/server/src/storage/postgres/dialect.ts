@@ -53,6 +53,10 @@ export class Statements {
   /** Runs a query built for this call (its values inline), returning its rows. */
   async allOf<T>(query: Compilable, db: Queryable = this.pool) {
     const c = query.compile();
-    return (await db.query(c.sql, c.parameters as unknown[])).rows as T[];
+    try {
+      return (await db.query(c.sql, c.parameters as unknown[])).rows as T[];
+    } catch (error) {
+      throw transient(error);
+    }
   }
 }

@@ -28,18 +28,27 @@ const RETRYABLE = new Set(['40001', '40P01']);
 export const isRetryable = (error: unknown) =>
   RETRYABLE.has((error as { code?: string } | null)?.code ?? '');
 
-// Connection failures and server shutdowns: the call may be retried by the client.
-const TRANSIENT = /^(08|57P0|53)/;
+// SQLSTATEs of a database that cannot serve now: connection exceptions (08), insufficient
+// resources (53), a server shutting down (57P0x), a statement cancelled by statement_timeout
+// (57014), an idle transaction's session ended (25P03).
+const TRANSIENT_CODE = /^(08|53|57P0)|^(57014|25P03)$/;
+// What node-postgres and the socket say of a connection that is gone, stalled or refused: the
+// pool's connect timeout, the client's read timeout, a client broken and unusable since.
+const TRANSIENT_MESSAGE =
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable/;
 
 /** Wraps database-unavailable errors as TransientStoreError; others pass through. */
 export function transient(error: unknown): unknown {
-  const code = (error as { code?: string } | null)?.code;
-  if (typeof code === 'string' && TRANSIENT.test(code))
+  if (error instanceof TransientStoreError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (TRANSIENT_CODE.test(code) || TRANSIENT_MESSAGE.test(code)))
     return new TransientStoreError(`database unavailable (${code})`);
-  if (error instanceof Error && /ECONNREFUSED|ECONNRESET|Connection terminated/.test(error.message))
+  if (error instanceof Error && TRANSIENT_MESSAGE.test(error.message))
     return new TransientStoreError(`database unavailable (${error.message})`);
   return error;
 }
+
+const isTransient = (error: unknown) => transient(error) instanceof TransientStoreError;
 
 export class PgGroupCommit {
   private queue: Job[] = [];
@@ -103,7 +112,12 @@ export class PgGroupCommit {
     }
     if (!results) {
       const error = transient(failure);
-      if (error instanceof TransientStoreError) this.health.failed(error.message);
+      if (error instanceof TransientStoreError) {
+        this.health.failed(error.message);
+        // The jobs that queued meanwhile would meet the same outage, each group one more
+        // timeout later: they are answered now, and the next job to come tries again.
+        for (const job of this.queue.splice(0)) job.reject(error);
+      }
       for (const job of jobs) job.reject(error);
       return;
     }
@@ -133,7 +147,8 @@ export class PgGroupCommit {
           results.push({ ok: true, value: await job.run(client) });
           await client.query('RELEASE SAVEPOINT job');
         } catch (error) {
-          if (isRetryable(error)) throw error;
+          // A lost or stalled connection takes the whole transaction with it.
+          if (isRetryable(error) || isTransient(error)) throw error;
           await client.query('ROLLBACK TO SAVEPOINT job');
           await client.query('RELEASE SAVEPOINT job');
           results.push({ ok: false, error });
@@ -142,7 +157,10 @@ export class PgGroupCommit {
       await client.query('COMMIT');
       return results;
     } catch (error) {
-      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      // A connection that failed or timed out may still have a statement in flight: it is
+      // destroyed (the server rolls back), not asked to ROLLBACK and put back in the pool.
+      if (isTransient(error)) broken = error as Error;
+      else await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw error;
     } finally {
       client.release(broken);

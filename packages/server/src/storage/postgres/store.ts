@@ -20,7 +20,32 @@ import { PgGroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { PostgresUsage } from './usage.js';
 
-export interface PostgresOptions extends StoreObservers {
+/** How long the database may take before a call is answered as a transient failure. */
+export interface PostgresTimeouts {
+  /**
+   * Milliseconds a statement may run: the server cancels it (statement_timeout), and the client
+   * gives up on an answer that does not come (a stalled network) one second later. 0: none.
+   */
+  statementTimeoutMs: number;
+  /** Milliseconds to get a connection, from the pool or a new one. 0: none. */
+  connectTimeoutMs: number;
+}
+
+/**
+ * Defaults that bound a call during an outage (a stalled network answers nothing) while
+ * leaving a busy but healthy database room to answer.
+ */
+export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = {
+  statementTimeoutMs: 5000,
+  connectTimeoutMs: 5000,
+};
+
+// Beyond the statement timeout, the client waits this long for the server's own cancel.
+const READ_TIMEOUT_MARGIN_MS = 1000;
+// Idle connections are closed after this long; TCP keepalive finds dead ones in between.
+const IDLE_TIMEOUT_MS = 30_000;
+
+export interface PostgresOptions extends StoreObservers, Partial<PostgresTimeouts> {
   databaseUrl: string;
   poolSize?: number;
 }
@@ -36,8 +61,26 @@ export class PostgresStore extends StoreOfParts implements Store {
 
   private constructor(options: PostgresOptions) {
     super();
-    this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    this.pool.on('error', () => undefined); // idle client errors surface on the next query
+    const statementTimeoutMs =
+      options.statementTimeoutMs ?? DEFAULT_POSTGRES_TIMEOUTS.statementTimeoutMs;
+    this.pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis:
+        options.connectTimeoutMs ?? DEFAULT_POSTGRES_TIMEOUTS.connectTimeoutMs,
+      ...(statementTimeoutMs > 0
+        ? {
+            statement_timeout: statementTimeoutMs,
+            query_timeout: statementTimeoutMs + READ_TIMEOUT_MARGIN_MS,
+          }
+        : {}),
+      idleTimeoutMillis: IDLE_TIMEOUT_MS,
+      keepAlive: true,
+    });
+    // A connection's errors surface on the query it serves, or on the next one: the event
+    // itself, unhandled, would end the process (the pool listens only while a client is idle).
+    this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
     this.sql = new Statements(this.pool);
     this.health = new WriteHealth(options.onWriteHealth);
     this.commits = new PgGroupCommit(this.pool, this.health, options.onCommit);

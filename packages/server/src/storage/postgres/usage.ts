@@ -20,7 +20,7 @@ import type {
   UsageRecordRow,
 } from '../store.js';
 import { postgresCompiler, type Statements } from './dialect.js';
-import { transient, type PgGroupCommit } from './group-commit.js';
+import type { PgGroupCommit } from './group-commit.js';
 
 const toUsage = (r: Row<'usage_records'>): UsageRecordRow => ({
   meteringRecordId: str(r.metering_record_id),
@@ -140,10 +140,6 @@ export class PostgresUsage implements UsagePart {
   }
 
   async countUsage() {
-    try {
-      return Number((await this.sql.allOf<{ n: string }>(countQuery))[0]!.n);
-    } catch (error) {
-      throw transient(error);
-    }
+    return Number((await this.sql.allOf<{ n: string }>(countQuery))[0]!.n);
   }
 }

@@ -129,7 +129,7 @@ export class SqliteCatalog implements CatalogPart {
   async applyCatalog(change: CatalogChange) {
     const steps = catalogWrites(change, Date.now());
     try {
-      this.sql.transaction(() => {
+      await this.commits.submit(() => {
         for (const [name, values] of steps) this.sql.run(name, values);
       });
     } finally {
@@ -138,7 +138,7 @@ export class SqliteCatalog implements CatalogPart {
   }
   async deleteAccessKey(id: string) {
     try {
-      return this.sql.run('deleteAccessKey', { id }).changes > 0;
+      return await this.commits.submit(() => this.sql.run('deleteAccessKey', { id }).changes > 0);
     } finally {
       this.forget();
     }

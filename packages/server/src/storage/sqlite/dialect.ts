@@ -63,8 +63,4 @@ export class Statements<Name extends string> {
     const c = query.compile();
     return this.db.prepare(c.sql).all(...(c.parameters as unknown[])) as T[];
   }
-  /** Runs `work` in one transaction (catalog writes, which do not wait for a group commit). */
-  transaction(work: () => void): void {
-    this.db.transaction(work)();
-  }
 }

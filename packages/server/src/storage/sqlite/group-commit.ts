@@ -84,6 +84,7 @@ export class GroupCommit {
     const started = process.hrtime.bigint();
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
+      if (this.db.inTransaction) this.rollback.run(); // one the last group could not end
       this.begin.run();
       for (const job of jobs) {
         this.savepoint.run();
@@ -91,16 +92,25 @@ export class GroupCommit {
           results.push({ ok: true, value: job.run() });
           this.release.run();
         } catch (error) {
+          job.undo?.();
+          // A full disk or an I/O error can make SQLite roll the whole transaction back: then
+          // there is no savepoint to return to, and every job of the group fails with it.
+          if (!this.db.inTransaction) throw error;
           this.rollbackTo.run();
           this.release.run();
-          job.undo?.();
           results.push({ ok: false, error: transient(error) });
         }
       }
       this.commit.run();
     } catch (caught) {
       const error = transient(caught);
-      if (this.db.inTransaction) this.rollback.run();
+      // A COMMIT refused for a full disk leaves the transaction open. A rollback that fails
+      // too (an I/O error) must not escape: the next group tries it again before its BEGIN.
+      try {
+        if (this.db.inTransaction) this.rollback.run();
+      } catch {
+        // the error that brought us here already fails every job
+      }
       if (error instanceof TransientStoreError) this.health?.failed(error.message);
       jobs.forEach((job, i) => {
         if (results[i]?.ok) job.undo?.();

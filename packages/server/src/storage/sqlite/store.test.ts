@@ -6,7 +6,8 @@
  */
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -187,13 +188,114 @@ describe('SqliteStore', () => {
   it('serves one process at a time, and takes over the lock of a killed one', async () => {
     const dir = newDir();
     const store = new SqliteStore({ dataDir: dir });
-    assert.throws(() => new SqliteStore({ dataDir: dir }), /in use by meterd process \d+/);
+    const files = readdirSync(dir);
+    assert.throws(
+      () => new SqliteStore({ dataDir: dir, lockWaitMs: 0 }),
+      new RegExp(`${dir} is in use by meterd process ${process.pid}`),
+    );
+    assert.deepEqual(readdirSync(dir), files, 'a refused start leaves nothing behind');
     await store.close();
-    writeFileSync(join(dir, 'meterd.pid'), '2147483646'); // no such process
+    // An earlier version's lock, naming a process that runs (this one): stale, and removed.
+    writeFileSync(join(dir, 'meterd.pid'), String(process.pid));
     const again = new SqliteStore({ dataDir: dir });
-    assert.equal(readFileSync(join(dir, 'meterd.pid'), 'utf8'), String(process.pid));
-    await again.close();
     assert.equal(existsSync(join(dir, 'meterd.pid')), false);
+    await again.close();
+    // A refused start leaves the lock free for the next one.
+    const third = new SqliteStore({ dataDir: dir });
+    await third.close();
+  });
+
+  describe('a killed holder frees the data directory at once', () => {
+    const locker = join(newDir(), 'locker.mts');
+    writeFileSync(
+      locker,
+      [
+        `import { SqliteStore } from ${JSON.stringify(pathToFileURL(fileURLToPath(new URL('./store.js', import.meta.url).href.replace(/\.js$/, '.ts'))).href)};`,
+        `const [dir, mode, wait] = process.argv.slice(2);`,
+        `try {`,
+        `  const store = new SqliteStore({ dataDir: dir, lockWaitMs: Number(wait) });`,
+        `  console.log('locked by', process.pid);`,
+        `  if (mode === 'hold') setInterval(() => undefined, 1000);`,
+        `  else await store.close();`,
+        `} catch (error) { console.log(error.message); process.exit(1); }`,
+      ].join('\n'),
+    );
+    const cwd = fileURLToPath(new URL('../../..', import.meta.url));
+    const node = (args: string[], inNamespace: boolean) =>
+      inNamespace
+        ? (['unshare', ['--pid', '--fork', '--mount-proc', process.execPath, ...args]] as const)
+        : ([process.execPath, args] as const);
+    const namespaces =
+      spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
+
+    for (const inNamespace of [false, true])
+      it(
+        inNamespace
+          ? 'in a PID namespace, where the holder and the next process are both PID 1'
+          : 'killed with its process group and not yet reaped',
+        {
+          skip: inNamespace && !namespaces && 'unshare --pid is unavailable or not permitted here',
+        },
+        async () => {
+          const dir = newDir();
+          const [command, args] = node(['--import', 'tsx', locker, dir, 'hold', '0'], inNamespace);
+          const holder = spawn(command, args, {
+            cwd,
+            detached: true,
+            stdio: ['ignore', 'pipe', 'inherit'],
+          });
+          try {
+            let out = '';
+            holder.stdout.on('data', (d: Buffer) => (out += d.toString()));
+            for (
+              let w = 0;
+              !out.includes('locked by') && holder.exitCode === null && w < 20_000;
+              w += 20
+            )
+              await sleep(20);
+            const held = /locked by (\d+)/.exec(out);
+            assert.ok(held, out);
+            const take = (wait: number) => {
+              const [command, args] = node(
+                ['--import', 'tsx', locker, dir, 'take', String(wait)],
+                inNamespace,
+              );
+              return spawnSync(command, args, { cwd, encoding: 'utf8' });
+            };
+            const refused = take(0);
+            assert.equal(refused.status, 1, refused.stdout + refused.stderr);
+            // From another PID namespace the holder may not be named, only found out.
+            assert.match(
+              refused.stdout,
+              new RegExp(
+                `${dir} is in use by ${inNamespace ? '(another meterd process|meterd process \\d+)' : `meterd process ${held[1]}`}`,
+              ),
+            );
+            // SIGKILL to the group and a restart at once: the holder is dying or unreaped.
+            process.kill(-holder.pid!, 'SIGKILL');
+            const started = Date.now();
+            // The lock is the file's lock, not a file: the killed holder left nothing to clean.
+            assert.deepEqual(
+              readdirSync(dir).filter((f) => f.startsWith('meterd.lock')),
+              ['meterd.lock'],
+            );
+            const next = take(5000);
+            assert.equal(next.status, 0, next.stdout + next.stderr);
+            assert.match(next.stdout, inNamespace ? /locked by 1\n/ : /locked by \d+\n/);
+            console.log(
+              `taken ${Date.now() - started} ms after the SIGKILL, the start-up of its process included`,
+            );
+          } finally {
+            if (holder.exitCode === null && holder.signalCode === null) {
+              try {
+                process.kill(-holder.pid!, 'SIGKILL');
+              } catch {
+                // gone
+              }
+            }
+          }
+        },
+      );
   });
 
   it('checkpoints the WAL in its thread, run from sources and from dist/', async () => {

@@ -36,6 +36,8 @@ export interface SqliteOptions extends StoreObservers {
   dataDir: string;
   /** The hash of the live dedupe keys (tests make keys collide with it). */
   dedupeHash?: (key: string) => number;
+  /** How long to wait for the data directory's lock held by a process that is dying (ms). */
+  lockWaitMs?: number;
 }
 
 export class SqliteStore extends StoreOfParts implements Store {
@@ -58,28 +60,34 @@ export class SqliteStore extends StoreOfParts implements Store {
     else {
       mkdirSync(options.dataDir, { recursive: true });
       this.path = join(options.dataDir, 'meterd.db');
-      this.unlock = lockDataDir(options.dataDir);
+      this.unlock = lockDataDir(options.dataDir, options.lockWaitMs);
     }
-    this.db = new BetterSqlite3(this.path);
-    this.db.pragma('journal_mode = WAL');
-    // On a file, commits write the log without waiting for the disk and GroupCommit flushes it
-    // (fdatasync) before any acknowledgement: as durable as synchronous=FULL, off the event loop.
-    this.db.pragma(onFile ? 'synchronous = NORMAL' : 'synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
-    migrate(this.db);
-    this.sql = new Statements(this.db, { ...queries, ...usageLogQueries(sqliteCompiler) });
-    this.wal = onFile ? walSync(this.path) : undefined;
-    this.health = new WriteHealth(options.onWriteHealth);
-    this.commits = new GroupCommit(this.db, {
-      health: this.health,
-      ...(options.onCommit ? { observe: options.onCommit } : {}),
-      ...(this.wal ? { sync: this.wal.sync } : {}),
-    });
-    this.catalog = new SqliteCatalog(this.sql, this.commits);
-    this.usage = new SqliteUsage(this.sql, this.commits, options.dedupeHash);
-    if (onFile) this.checkpointer = new Checkpointer(this.db, this.path);
+    try {
+      this.db = new BetterSqlite3(this.path);
+      this.db.pragma('journal_mode = WAL');
+      // On a file, commits write the log without waiting for the disk and GroupCommit flushes it
+      // (fdatasync) before any acknowledgement: as durable as synchronous=FULL, off the event loop.
+      this.db.pragma(onFile ? 'synchronous = NORMAL' : 'synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
+      migrate(this.db);
+      this.sql = new Statements(this.db, { ...queries, ...usageLogQueries(sqliteCompiler) });
+      this.wal = onFile ? walSync(this.path) : undefined;
+      this.health = new WriteHealth(options.onWriteHealth);
+      this.commits = new GroupCommit(this.db, {
+        health: this.health,
+        ...(options.onCommit ? { observe: options.onCommit } : {}),
+        ...(this.wal ? { sync: this.wal.sync } : {}),
+      });
+      this.catalog = new SqliteCatalog(this.sql, this.commits);
+      this.usage = new SqliteUsage(this.sql, this.commits, options.dedupeHash);
+      if (onFile) this.checkpointer = new Checkpointer(this.db, this.path);
+    } catch (error) {
+      // A failed start leaves the directory free for the next one.
+      this.unlock();
+      throw error;
+    }
   }
 
   async appendEvent(event: AuditEvent) {
