@@ -18,15 +18,15 @@ const values = <T extends string>(columns: readonly T[]) =>
 
 /**
  * Inserts `columns` (each bound from the parameter of its name); on a conflict over `key`, sets
- * `updates` to the values the insert brought (`excluded`).
+ * every other column but `created_at` to the value the insert brought (`excluded`).
  */
 function upsert<T extends keyof Database & string>(
   db: Kysely<Database>,
   table: T,
   key: string,
   columns: readonly string[],
-  updates: readonly string[],
 ) {
+  const updates = columns.filter((c) => c !== key && c !== 'created_at');
   return db
     .insertInto(table)
     .values(values(columns) as never)
@@ -78,68 +78,36 @@ export function buildQueries(db: Kysely<Database>) {
       .where('account_id', '=', param('account'))
       .orderBy('access_key_id'),
     listProducts: db.selectFrom('products').selectAll().orderBy('product_code'),
-    upsertAccount: upsert(
-      db,
-      'accounts',
-      'account_id',
-      ['account_id', 'name', 'created_at'],
-      ['name'],
-    ),
-    upsertAccessKey: upsert(
-      db,
-      'access_keys',
+    upsertAccount: upsert(db, 'accounts', 'account_id', ['account_id', 'name', 'created_at']),
+    upsertAccessKey: upsert(db, 'access_keys', 'access_key_id', [
       'access_key_id',
-      ['access_key_id', 'account_id', 'secret_access_key', 'session_token', 'region', 'created_at'],
-      ['account_id', 'secret_access_key', 'session_token', 'region'],
-    ),
+      'account_id',
+      'secret_access_key',
+      'session_token',
+      'region',
+      'created_at',
+    ]),
     deleteAccessKey: db.deleteFrom('access_keys').where('access_key_id', '=', param('id')),
-    upsertProduct: upsert(
-      db,
-      'products',
+    upsertProduct: upsert(db, 'products', 'product_code', [
       'product_code',
-      [
-        'product_code',
-        'seller_account_id',
-        'type',
-        'dimensions',
-        'fulfillment_url',
-        'meter_usage_mode',
-        'public_key_versions',
-        'created_at',
-      ],
-      [
-        'seller_account_id',
-        'type',
-        'dimensions',
-        'fulfillment_url',
-        'meter_usage_mode',
-        'public_key_versions',
-      ],
-    ),
-    upsertAgreement: upsert(
-      db,
-      'agreements',
+      'seller_account_id',
+      'type',
+      'dimensions',
+      'fulfillment_url',
+      'meter_usage_mode',
+      'public_key_versions',
+      'created_at',
+    ]),
+    upsertAgreement: upsert(db, 'agreements', 'license_arn', [
       'license_arn',
-      [
-        'license_arn',
-        'product_code',
-        'customer_aws_account_id',
-        'customer_identifier',
-        'status',
-        'started_at',
-        'ended_at',
-        'updated_at',
-      ],
-      [
-        'product_code',
-        'customer_aws_account_id',
-        'customer_identifier',
-        'status',
-        'started_at',
-        'ended_at',
-        'updated_at',
-      ],
-    ),
+      'product_code',
+      'customer_aws_account_id',
+      'customer_identifier',
+      'status',
+      'started_at',
+      'ended_at',
+      'updated_at',
+    ]),
     putToken: db
       .insertInto('registration_tokens')
       .values(
