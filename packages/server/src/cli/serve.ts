@@ -1,0 +1,156 @@
+/**
+ * @module `meterd serve`: its flags (each also a METERD_* environment variable) and the process
+ * around the server: start, and a graceful shutdown on SIGTERM or SIGINT.
+ */
+
+import { constants } from 'node:os';
+import { Option, type Command } from 'commander';
+import { DEFAULT_LIMITS, flagOf, type Limits } from '../http/limits.js';
+import { startServer } from '../server.js';
+import { DEFAULT_POSTGRES_TIMEOUTS } from '../storage/postgres/store.js';
+import { integer } from './options.js';
+
+// The HTTP resource limits of `meterd serve`: [key of Limits (the flag is its kebab case),
+// placeholder, help]. Each is also METERD_ and the flag in upper snake case.
+const LIMIT_FLAGS: Array<[keyof Limits, string, string]> = [
+  ['maxHeaderSize', 'bytes', 'largest request head (request line and headers); larger: 431'],
+  ['headersTimeout', 'ms', 'time a client has to send the request head; 0: none'],
+  ['requestTimeout', 'ms', 'time a client has to send the whole request; 0: none'],
+  ['keepAliveTimeout', 'ms', 'time an idle keep-alive connection waits for its next request'],
+  ['idleTimeout', 'ms', 'socket inactivity after which a connection is closed; 0: none'],
+  ['maxConnections', 'n', 'open connections; further ones are closed at once; 0: no limit'],
+  ['maxInFlight', 'n', 'requests in flight; further ones get ThrottlingException; 0: no limit'],
+];
+
+/** Adds `serve` to the program. */
+export function addServeCommand(program: Command): void {
+  const serve = program
+    .command('serve')
+    .description('run the metering service')
+    .addOption(
+      new Option('--port <port>', 'port to listen on')
+        .env('METERD_PORT')
+        .default(9400)
+        .argParser(integer('port')),
+    )
+    .addOption(
+      new Option('--host <host>', 'address to listen on').env('METERD_HOST').default('127.0.0.1'),
+    )
+    .addOption(
+      new Option('--data <dir>', 'directory of the embedded SQLite database')
+        .env('METERD_DATA')
+        .default('.data'),
+    )
+    .addOption(
+      new Option('--database-url <url>', 'PostgreSQL URL instead of the embedded database').env(
+        'METERD_DATABASE_URL',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--database-statement-timeout-ms <ms>',
+        'PostgreSQL: time a statement may run (the client gives up 1 s later); longer: ThrottlingException; 0: none',
+      )
+        .env('METERD_DATABASE_STATEMENT_TIMEOUT_MS')
+        .default(DEFAULT_POSTGRES_TIMEOUTS.statementTimeoutMs)
+        .argParser(integer('database-statement-timeout-ms')),
+    )
+    .addOption(
+      new Option(
+        '--database-connect-timeout-ms <ms>',
+        'PostgreSQL: time to get a connection; longer: ThrottlingException; 0: none',
+      )
+        .env('METERD_DATABASE_CONNECT_TIMEOUT_MS')
+        .default(DEFAULT_POSTGRES_TIMEOUTS.connectTimeoutMs)
+        .argParser(integer('database-connect-timeout-ms')),
+    )
+    .addOption(
+      new Option('--catalog <file>', 'catalog file (YAML or JSON) applied at start').env(
+        'METERD_CATALOG',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--admin-token <token>',
+        'admin API bearer token (generated and printed when absent)',
+      ).env('METERD_ADMIN_TOKEN'),
+    )
+    .addOption(
+      new Option(
+        '--region <region>',
+        "region this endpoint serves (default: the catalog's, else us-east-1)",
+      ).env('METERD_REGION'),
+    )
+    .addOption(
+      new Option(
+        '--registration-token-ttl <seconds>',
+        "lifetime of registration tokens (default: the catalog's, else 3600)",
+      )
+        .env('METERD_REGISTRATION_TOKEN_TTL')
+        .argParser(integer('registration-token-ttl')),
+    )
+    .addOption(
+      new Option(
+        '--insecure-skip-signature-verification',
+        'accept requests without checking SigV4 signatures (local development only)',
+      ).env('METERD_INSECURE_SKIP_SIGNATURE_VERIFICATION'),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .env('METERD_LOG_LEVEL')
+        .default('info')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    );
+  for (const [key, placeholder, help] of LIMIT_FLAGS) {
+    const flag = flagOf(key);
+    serve.addOption(
+      new Option(`${flag} <${placeholder}>`, help)
+        .default(DEFAULT_LIMITS[key])
+        .env(`METERD_${flag.slice(2).replaceAll('-', '_').toUpperCase()}`)
+        .argParser(integer(flag.slice(2))),
+    );
+  }
+  serve.action(async (opts) => {
+    // SIGTERM or SIGINT: a graceful shutdown, then exit 0 (1 if it failed). Another signal
+    // during the shutdown ends the process at once, with the code the signal itself gives.
+    // Installed before meterd starts, so that a signal during start-up stops it once started
+    // rather than killing it half-way.
+    let server: Awaited<ReturnType<typeof startServer>> | undefined = undefined;
+    let stopping: NodeJS.Signals | undefined;
+    const shutdown = (running: NonNullable<typeof server>, signal: NodeJS.Signals) => {
+      running.logger.info({ signal }, 'shutting down');
+      running.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          running.logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(128 + constants.signals[signal]);
+      stopping = signal;
+      if (server) shutdown(server, signal);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    server = await startServer({
+      port: opts.port,
+      host: opts.host,
+      dataDir: opts.data,
+      databaseUrl: opts.databaseUrl,
+      database: {
+        statementTimeoutMs: opts.databaseStatementTimeoutMs,
+        connectTimeoutMs: opts.databaseConnectTimeoutMs,
+      },
+      catalogFile: opts.catalog,
+      adminToken: opts.adminToken,
+      region: opts.region,
+      registrationTokenTtlSeconds: opts.registrationTokenTtl,
+      verifySignatures: !opts.insecureSkipSignatureVerification,
+      logLevel: opts.logLevel,
+      limits: Object.fromEntries(LIMIT_FLAGS.map(([key]) => [key, opts[key]])),
+    });
+    if (stopping) shutdown(server, stopping);
+  });
+}
