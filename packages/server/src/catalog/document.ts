@@ -43,7 +43,11 @@ export interface AgreementDocument {
   customerIdentifier?: string;
   licenseArn?: string;
   status?: AgreementStatus;
-  startedAt?: string;
+  /**
+   * The start of the activation period. Left out: the start already recorded, and none (no
+   * lower bound) for a new agreement. `null`: none, even where one was recorded.
+   */
+  startedAt?: string | null;
   endedAt?: string;
 }
 
@@ -259,10 +263,12 @@ export function parseAgreement(value: unknown, path: string): AgreementDocument 
   if (arn !== undefined) doc.licenseArn = arn;
   const status = oneOf(o, 'status', path, agreementStatuses);
   if (status !== undefined) doc.status = status;
-  const startedAt = time(o, 'startedAt', path);
+  const startedAt = o.startedAt === null ? null : time(o, 'startedAt', path);
   if (startedAt !== undefined) doc.startedAt = startedAt;
   const endedAt = time(o, 'endedAt', path);
   if (endedAt !== undefined) doc.endedAt = endedAt;
+  if (startedAt && endedAt && Date.parse(endedAt) < Date.parse(startedAt))
+    throw new CatalogError(`${path}.endedAt`, `'${endedAt}' is before startedAt '${startedAt}'`);
   return doc;
 }
 

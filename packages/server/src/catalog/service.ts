@@ -146,14 +146,20 @@ export class CatalogService {
         prior?.customerIdentifier ??
         defaultCustomerIdentifier(a.productCode, a.customerAWSAccountId),
       status,
-      startedAt: a.startedAt ? new Date(a.startedAt) : (prior?.startedAt ?? now),
+      // A catalog agreement that names no start existed before meterd knew of it.
+      startedAt:
+        a.startedAt === undefined
+          ? (prior?.startedAt ?? null)
+          : a.startedAt === null
+            ? null
+            : new Date(a.startedAt),
       endedAt,
     };
   }
 
   /**
    * Mints a registration token for a buyer of a SaaS product, as AWS Marketplace does when the
-   * buyer subscribes; a buyer with no agreement yet gets an active one.
+   * buyer subscribes; a buyer with no agreement yet gets an active one, starting now.
    */
   async mintRegistrationToken(
     productCode: string,
@@ -166,10 +172,14 @@ export class CatalogService {
         'productCode',
         `product ${productCode} is a ${product.type} product; registration tokens are for SaaS products`,
       );
-    const agreement =
-      pickAgreement(await this.store.findAgreements({ productCode, customerAWSAccountId })) ??
-      (await this.apply({ agreements: [{ productCode, customerAWSAccountId }] })).agreements[0]!;
     const now = this.now();
+    const agreement =
+      pickAgreement(await this.store.findAgreements({ productCode, customerAWSAccountId }), now) ??
+      (
+        await this.apply({
+          agreements: [{ productCode, customerAWSAccountId, startedAt: now.toISOString() }],
+        })
+      ).agreements[0]!;
     const token: RegistrationToken = {
       token: newRegistrationToken(),
       productCode,
@@ -214,7 +224,7 @@ export class CatalogService {
         customerIdentifier: a.customerIdentifier,
         licenseArn: a.licenseArn,
         status: a.status,
-        startedAt: a.startedAt.toISOString(),
+        ...(a.startedAt ? { startedAt: a.startedAt.toISOString() } : {}),
         ...(a.endedAt ? { endedAt: a.endedAt.toISOString() } : {}),
       })),
     };

@@ -44,7 +44,12 @@ export interface Agreement {
   customerAWSAccountId: string;
   customerIdentifier: string;
   status: AgreementStatus;
-  startedAt: Date;
+  /**
+   * The start of the activation period. Null for no lower bound: a catalog agreement that names
+   * no start existed before meterd knew of it.
+   */
+  startedAt: Date | null;
+  /** The end of the activation period, once unsubscribed or suspended; null while open. */
   endedAt: Date | null;
 }
 

@@ -5,7 +5,7 @@
  */
 
 import type { CallContext } from '../domain/call-context.js';
-import { pickAgreement } from '../domain/agreements.js';
+import { inActivationPeriod, pickAgreement } from '../domain/agreements.js';
 import { newTimeOrderedId } from '../domain/identifiers.js';
 import type { Agreement, Product } from '../domain/catalog.js';
 import {
@@ -100,8 +100,7 @@ function checkRecord(
       throw new InvalidLicenseException(
         `Licence ${licence.licenseArn} does not belong to the customer of ${where}.`,
       );
-    const t = record.Timestamp.getTime();
-    if (t < licence.startedAt.getTime() || (licence.endedAt && t > licence.endedAt.getTime()))
+    if (!inActivationPeriod(licence, record.Timestamp))
       throw new InvalidLicenseException(
         `The usage time of ${where} is outside the activation period of licence ${licence.licenseArn}.`,
       );
@@ -135,6 +134,7 @@ async function agreementsOf(deps: OperationDeps, product: Product, records: Usag
       (record.CustomerIdentifier !== undefined
         ? byIdentifier.get(record.CustomerIdentifier)
         : byAccount.get(record.CustomerAWSAccountId!)) ?? [],
+      record.Timestamp,
     );
 }
 

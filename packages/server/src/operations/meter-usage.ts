@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CallContext } from '../domain/call-context.js';
 import {
-  CustomerNotEntitledException,
   DryRunOperation,
   DuplicateRequestException,
   IdempotencyConflictException,
@@ -19,7 +18,13 @@ import { pickAgreement } from '../domain/agreements.js';
 import { newTimeOrderedId } from '../domain/identifiers.js';
 import type { MeterUsageInput, MeterUsageOutput } from '../protocol/shapes.js';
 import type { CallRecorder, OperationDeps } from './deps.js';
-import { checkAllocations, checkTimeWindow, dedupeUntil, entitles, hourOf } from './usage-rules.js';
+import {
+  checkAllocations,
+  checkTimeWindow,
+  dedupeUntil,
+  hourOf,
+  checkEntitled,
+} from './usage-rules.js';
 
 export async function meterUsage(
   deps: OperationDeps,
@@ -44,11 +49,9 @@ export async function meterUsage(
       productCode: product.productCode,
       customerAWSAccountId: principal.accountId,
     }),
+    input.Timestamp,
   );
-  if (!agreement || !entitles(agreement, input.Timestamp, ctx.now))
-    throw new CustomerNotEntitledException(
-      `Account ${principal.accountId} is not subscribed to product ${product.productCode}.`,
-    );
+  checkEntitled(agreement, principal.accountId, product.productCode, input.Timestamp, ctx.now);
   if (!product.dimensions.includes(input.UsageDimension))
     throw new InvalidUsageDimensionException(
       `Dimension ${input.UsageDimension} is not a dimension of product ${product.productCode}.`,

@@ -9,7 +9,6 @@ import type { CallContext } from '../domain/call-context.js';
 import { pickAgreement } from '../domain/agreements.js';
 import type { SigningKeys } from '../catalog/signing-keys.js';
 import {
-  CustomerNotEntitledException,
   InvalidProductCodeException,
   InvalidPublicKeyVersionException,
   InvalidRegionException,
@@ -17,7 +16,7 @@ import {
 } from '../protocol/errors.js';
 import type { RegisterUsageInput, RegisterUsageOutput } from '../protocol/shapes.js';
 import type { CallRecorder, OperationDeps } from './deps.js';
-import { entitles } from './usage-rules.js';
+import { checkEntitled } from './usage-rules.js';
 
 export interface RegisterUsageDeps {
   signingKeys: SigningKeys;
@@ -55,11 +54,9 @@ export async function registerUsage(
         productCode: product.productCode,
         customerAWSAccountId: principal.accountId,
       }),
+      ctx.now,
     );
-    if (!agreement || !entitles(agreement, ctx.now, ctx.now))
-      throw new CustomerNotEntitledException(
-        `Account ${principal.accountId} is not subscribed to product ${product.productCode}.`,
-      );
+    checkEntitled(agreement, principal.accountId, product.productCode, ctx.now, ctx.now);
   }
 
   const signature = await deps.signingKeys.sign(key, {

@@ -1,10 +1,12 @@
 /**
  * @module Rules shared by BatchMeterUsage and MeterUsage: the 6-hour time window, usage
- * allocations and their tags, entitlement of an agreement at a given time.
+ * allocations and their tags, entitlement of an agreement at a given time (RegisterUsage's too).
  */
 
+import { inActivationPeriod } from '../domain/agreements.js';
 import type { Agreement } from '../domain/catalog.js';
 import {
+  CustomerNotEntitledException,
   InvalidTagException,
   InvalidUsageAllocationsException,
   TimestampOutOfBoundsException,
@@ -86,13 +88,36 @@ export function checkAllocations(
     );
 }
 
-/** Whether usage at `time`, reported at `now`, is honoured under this agreement. */
+/**
+ * Whether usage at `time`, reported at `now`, is honoured under this agreement: `time` lies in
+ * its activation period, and the agreement is active, or unsubscribed and reported within the
+ * grace after its end.
+ */
 export function entitles(agreement: Agreement, time: Date, now: Date): boolean {
+  if (!inActivationPeriod(agreement, time)) return false;
   if (agreement.status === 'active') return true;
   if (agreement.status === 'unsubscribed' && agreement.endedAt)
-    return (
-      time.getTime() <= agreement.endedAt.getTime() &&
-      now.getTime() <= agreement.endedAt.getTime() + UNSUBSCRIBE_GRACE_MS
-    );
+    return now.getTime() <= agreement.endedAt.getTime() + UNSUBSCRIBE_GRACE_MS;
   return false;
+}
+
+/**
+ * For MeterUsage and RegisterUsage, which name no licence: throws CustomerNotEntitledException
+ * unless the buyer's agreement honours usage at `time`, reported at `now`.
+ */
+export function checkEntitled(
+  agreement: Agreement | undefined,
+  accountId: string,
+  productCode: string,
+  time: Date,
+  now: Date,
+): asserts agreement is Agreement {
+  if (agreement && entitles(agreement, time, now)) return;
+  if (agreement && !inActivationPeriod(agreement, time))
+    throw new CustomerNotEntitledException(
+      `Account ${accountId} has no agreement with product ${productCode} active at ${time.toISOString()}.`,
+    );
+  throw new CustomerNotEntitledException(
+    `Account ${accountId} is not subscribed to product ${productCode}.`,
+  );
 }

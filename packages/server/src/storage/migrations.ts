@@ -198,4 +198,47 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    version: 4,
+    name: 'agreements: a start is optional (no lower bound)',
+    // Existing agreements keep the start they were recorded with.
+    up: (kdb, dialect) => {
+      const db = kdb as AnyDb;
+      if (dialect === 'postgres')
+        return [
+          db.schema.alterTable('agreements').alterColumn('started_at', (c) => c.dropNotNull()),
+        ];
+      // SQLite cannot drop a NOT NULL: the table is rebuilt, and its indexes with it.
+      const raw = (query: ReturnType<typeof sql>) => ({ compile: () => query.compile(kdb) });
+      return [
+        db.schema
+          .createTable('agreements_v4')
+          .addColumn('license_arn', 'text', (c) => c.primaryKey())
+          .addColumn('product_code', 'text', (c) =>
+            c.notNull().references('products.product_code').onDelete('cascade'),
+          )
+          .addColumn('customer_aws_account_id', 'text', (c) => c.notNull())
+          .addColumn('customer_identifier', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'bigint')
+          .addColumn('ended_at', 'bigint')
+          .addColumn('updated_at', 'bigint', (c) => c.notNull()),
+        raw(sql`insert into agreements_v4 (license_arn, product_code, customer_aws_account_id,
+          customer_identifier, status, started_at, ended_at, updated_at)
+          select license_arn, product_code, customer_aws_account_id, customer_identifier, status,
+            started_at, ended_at, updated_at
+          from agreements`),
+        db.schema.dropTable('agreements'),
+        db.schema.alterTable('agreements_v4').renameTo('agreements'),
+        db.schema
+          .createIndex('agreements_customer')
+          .on('agreements')
+          .columns(['product_code', 'customer_aws_account_id']),
+        db.schema
+          .createIndex('agreements_identifier')
+          .on('agreements')
+          .columns(['product_code', 'customer_identifier']),
+      ];
+    },
+  },
 ];

@@ -51,25 +51,28 @@ export function buildQueries(db: Kysely<Database>) {
       .selectFrom('agreements')
       .selectAll()
       .where('product_code', '=', param('product'))
-      .orderBy('started_at'),
+      .orderBy('started_at', (o) => o.asc().nullsFirst()),
     agreementsByCustomer: db
       .selectFrom('agreements')
       .selectAll()
       .where('product_code', '=', param('product'))
       .where('customer_aws_account_id', '=', param('customer'))
-      .orderBy('started_at'),
+      .orderBy('started_at', (o) => o.asc().nullsFirst()),
     agreementsByIdentifier: db
       .selectFrom('agreements')
       .selectAll()
       .where('product_code', '=', param('product'))
       .where('customer_identifier', '=', param('identifier'))
-      .orderBy('started_at'),
+      .orderBy('started_at', (o) => o.asc().nullsFirst()),
     agreementsByAccount: db
       .selectFrom('agreements')
       .selectAll()
       .where('customer_aws_account_id', '=', param('customer'))
-      .orderBy('started_at'),
-    allAgreements: db.selectFrom('agreements').selectAll().orderBy('started_at'),
+      .orderBy('started_at', (o) => o.asc().nullsFirst()),
+    allAgreements: db
+      .selectFrom('agreements')
+      .selectAll()
+      .orderBy('started_at', (o) => o.asc().nullsFirst()),
     listAccounts: db.selectFrom('accounts').selectAll().orderBy('account_id'),
     listAccessKeys: db.selectFrom('access_keys').selectAll().orderBy('access_key_id'),
     listAccessKeysOf: db

@@ -22,6 +22,7 @@ export type Row<T extends keyof Database> = { [K in keyof Database[T]]: unknown 
 export const str = (v: unknown) => v as string;
 export const optStr = (v: unknown) => (v === null || v === undefined ? null : String(v));
 export const date = (v: unknown) => new Date(Number(v));
+export const optDate = (v: unknown) => (v === null || v === undefined ? null : date(v));
 
 export const toAccount = (r: Row<'accounts'>): Account => ({
   accountId: str(r.account_id),
@@ -55,8 +56,8 @@ export const toAgreement = (r: Row<'agreements'>): Agreement => ({
   customerAWSAccountId: str(r.customer_aws_account_id),
   customerIdentifier: str(r.customer_identifier),
   status: r.status as AgreementStatus,
-  startedAt: date(r.started_at),
-  endedAt: r.ended_at === null || r.ended_at === undefined ? null : date(r.ended_at),
+  startedAt: optDate(r.started_at),
+  endedAt: optDate(r.ended_at),
 });
 
 export const toToken = (r: Row<'registration_tokens'>): RegistrationToken => ({
@@ -123,7 +124,7 @@ export const agreementParams = (a: Agreement, now: number) => ({
   customer_aws_account_id: a.customerAWSAccountId,
   customer_identifier: a.customerIdentifier,
   status: a.status,
-  started_at: a.startedAt.getTime(),
+  started_at: a.startedAt ? a.startedAt.getTime() : null,
   ended_at: a.endedAt ? a.endedAt.getTime() : null,
   updated_at: now,
 });

@@ -32,7 +32,7 @@ export interface Database {
     customer_aws_account_id: string;
     customer_identifier: string;
     status: string;
-    started_at: number;
+    started_at: number | null;
     ended_at: number | null;
     updated_at: number;
   };

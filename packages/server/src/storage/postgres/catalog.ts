@@ -35,7 +35,7 @@ function customerAgreementsQuery(
         ...(identifiers.length > 0 ? [eb('customer_identifier', 'in', identifiers)] : []),
       ]),
     )
-    .orderBy('started_at');
+    .orderBy('started_at', (o) => o.asc().nullsFirst());
 }
 
 export class PostgresCatalog implements CatalogPart {
