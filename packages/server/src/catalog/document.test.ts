@@ -91,6 +91,14 @@ agreements:
     assert.ok(doc.products!.some((p) => p.meterUsageMode === 'continuous'));
   });
 
+  it('reads a start left out as none given, and a null start as no start', () => {
+    const doc = parseCatalogText(
+      "agreements:\n  - productCode: p\n    customerAWSAccountId: '222222222222'\n  - productCode: p\n    customerAWSAccountId: '333333333333'\n    startedAt:\n",
+    );
+    assert.equal('startedAt' in doc.agreements![0]!, false);
+    assert.equal(doc.agreements![1]!.startedAt, null);
+  });
+
   it('reads an empty document as an empty catalog', () => {
     assert.deepEqual(parseCatalogText(''), { accounts: [], products: [], agreements: [] });
     assert.deepEqual(parseCatalogText('{}'), { accounts: [], products: [], agreements: [] });
@@ -173,6 +181,12 @@ agreements:
       "agreements:\n  - productCode: p\n    customerAWSAccountId: '222222222222'\n    startedAt: soon",
       'agreements[0].startedAt',
       /'soon' is not an ISO-8601 time/,
+    ],
+    [
+      'an agreement ending before its start',
+      "agreements:\n  - productCode: p\n    customerAWSAccountId: '222222222222'\n    startedAt: '2026-02-01T00:00:00Z'\n    endedAt: '2026-01-01T00:00:00Z'",
+      'agreements[0].endedAt',
+      /is before startedAt/,
     ],
     [
       'a licence that is no ARN',

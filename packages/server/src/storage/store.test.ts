@@ -333,6 +333,44 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it('keeps an agreement without a start, listed before those with one', async () => {
+      await withStore(async (store, restart) => {
+        const open = { ...a2, licenseArn: 'arn:license/open', startedAt: null };
+        await store.applyCatalog({
+          accounts: [seller, buyer],
+          products: [saas, container],
+          agreements: [a2, open, a1],
+        });
+        assert.deepEqual(await store.getAgreement(open.licenseArn), open);
+        const expected = [open, a1, a2];
+        assert.deepEqual(await store.findAgreements({ productCode: saas.productCode }), expected);
+        assert.deepEqual(
+          await store.findAgreements({
+            productCode: saas.productCode,
+            customerAWSAccountId: a2.customerAWSAccountId,
+          }),
+          [open, a2],
+        );
+        assert.deepEqual(
+          await store.findCustomerAgreements(saas.productCode, {
+            accounts: [a2.customerAWSAccountId],
+            identifiers: [],
+          }),
+          [open, a2],
+        );
+        // A start given later replaces none, and none can be given again.
+        const reopened = await restart();
+        assert.deepEqual(
+          await reopened.findAgreements({ productCode: saas.productCode }),
+          expected,
+        );
+        await reopened.applyCatalog({ agreements: [{ ...open, startedAt: new Date(1500) }] });
+        assert.deepEqual((await reopened.getAgreement(open.licenseArn))!.startedAt, new Date(1500));
+        await reopened.applyCatalog({ agreements: [open] });
+        assert.equal((await reopened.getAgreement(open.licenseArn))!.startedAt, null);
+      });
+    });
+
     it('deletes access keys, and keeps registration tokens', async () => {
       await withStore(async (store) => {
         await store.applyCatalog({ accounts: [seller, buyer], accessKeys: [sellerKey, buyerKey] });

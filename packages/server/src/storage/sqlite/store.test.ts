@@ -326,6 +326,64 @@ describe('SqliteStore', () => {
     }
   });
 
+  it('migrates agreements to an optional start, keeping the starts they had', async () => {
+    const dir = newDir();
+    const db = new BetterSqlite3(join(dir, 'meterd.db'));
+    db.exec(
+      'create table schema_migrations (version integer primary key, name text not null, applied_at bigint not null)',
+    );
+    for (const m of migrations.filter((m) => m.version <= 3)) {
+      for (const statement of m.up(sqliteCompiler, 'sqlite')) {
+        const c = statement.compile();
+        db.prepare(c.sql).run(...(c.parameters as unknown[]));
+      }
+      db.prepare('insert into schema_migrations values (?, ?, ?)').run(m.version, m.name, 0);
+    }
+    db.exec(`insert into accounts values ('111111111111', 'seller', 0);
+      insert into products values ('prod', '111111111111', 'saas', '["dim"]', null, 'hourly', 0, null);
+      insert into agreements values ('arn:old', 'prod', '222222222222', 'cust', 'active', 1000, null, 0);`);
+    db.close();
+
+    const store = new SqliteStore({ dataDir: dir });
+    assert.deepEqual(await store.getAgreement('arn:old'), {
+      licenseArn: 'arn:old',
+      productCode: 'prod',
+      customerAWSAccountId: '222222222222',
+      customerIdentifier: 'cust',
+      status: 'active',
+      startedAt: new Date(1000),
+      endedAt: null,
+    });
+    const open = {
+      ...(await store.getAgreement('arn:old'))!,
+      licenseArn: 'arn:new',
+      startedAt: null,
+    };
+    await store.applyCatalog({ agreements: [open] });
+    assert.deepEqual(
+      (
+        await store.findAgreements({ productCode: 'prod', customerAWSAccountId: '222222222222' })
+      ).map((a) => a.licenseArn),
+      ['arn:new', 'arn:old'],
+    );
+    await store.close();
+    const check = new BetterSqlite3(join(dir, 'meterd.db'), { readonly: true });
+    const indexes = check
+      .prepare(
+        "select name from sqlite_master where type = 'index' and tbl_name = 'agreements' and sql is not null order by name",
+      )
+      .all();
+    const keys = check.prepare('pragma foreign_key_list(agreements)').all() as Array<{
+      table: string;
+    }>;
+    check.close();
+    assert.deepEqual(indexes, [{ name: 'agreements_customer' }, { name: 'agreements_identifier' }]);
+    assert.deepEqual(
+      keys.map((k) => k.table),
+      ['products'],
+    );
+  });
+
   it('migrates a store that kept one row per record', async () => {
     const dir = newDir();
     const db = new BetterSqlite3(join(dir, 'meterd.db'));
