@@ -16,7 +16,7 @@ import {
   type MarketplaceMeteringClient,
   type ResolveCustomerCommandOutput,
 } from '@aws-sdk/client-marketplace-metering';
-import { ADMIN_TOKEN, CLI, KEYS, minutesAgo, startMeterd, type Meterd } from './helpers/meterd.js';
+import { ADMIN_TOKEN, CLI, KEYS, startMeterd, type Meterd } from './helpers/meterd.js';
 import { rawCall } from './helpers/sign.js';
 
 const run = promisify(execFile);
@@ -136,13 +136,14 @@ describe('ResolveCustomer', () => {
 
     const out = await resolve(acme, minted.registrationToken);
     assert.equal(out.CustomerIdentifier, agreement!.customerIdentifier);
-    // The seller can meter the new customer at once, by the identifier it just resolved.
+    // The seller can meter the new customer at once, by the identifier it just resolved: usage
+    // from the moment of subscribing on (a second ahead, inside the allowed clock skew).
     const metered = await acme.send(
       new BatchMeterUsageCommand({
         ProductCode: 'acme-saas-2',
         UsageRecords: [
           {
-            Timestamp: minutesAgo(1),
+            Timestamp: new Date(Date.now() + 1000),
             CustomerIdentifier: out.CustomerIdentifier,
             Dimension: 'seats',
             Quantity: 3,
