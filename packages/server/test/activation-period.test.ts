@@ -175,6 +175,7 @@ const batchTable: Array<[Period, Naming, string]> = [
   ['after its end', 'CustomerIdentifier', 'CustomerNotSubscribed'],
   ['after its end', 'LicenseArn', 'Success'],
   ['after its end', 'CustomerAWSAccountId', 'Success'],
+  ['after its end', 'CustomerIdentifier', 'Success'],
   ['with no startedAt', 'LicenseArn', 'Success'],
   ['with no startedAt', 'CustomerAWSAccountId', 'Success'],
   ['with no startedAt', 'CustomerIdentifier', 'Success'],
@@ -182,6 +183,7 @@ const batchTable: Array<[Period, Naming, string]> = [
   ['created by a subscription', 'CustomerAWSAccountId', 'CustomerNotSubscribed'],
   ['created by a subscription', 'CustomerIdentifier', 'CustomerNotSubscribed'],
   ['created by a subscription', 'LicenseArn', 'Success'],
+  ['created by a subscription', 'CustomerAWSAccountId', 'Success'],
   ['created by a subscription', 'CustomerIdentifier', 'Success'],
 ];
 
