@@ -7,6 +7,7 @@
  */
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
   BatchMeterUsageCommand,
@@ -366,6 +367,29 @@ describe("LocalStack's Chaos API", () => {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     });
     assert.equal(r.status, 404);
+  });
+});
+
+describe("the README's snippet", () => {
+  it('throttles two calls, then hands back a quarter of each batch', async () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Fault injection and quotas'));
+    const rules = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]!) as unknown[];
+    await setRules(rules);
+    const client = meterd.client(KEYS.acme);
+    for (let i = 0; i < 2; i++)
+      await assert.rejects(client.send(batch(one(50))), { name: 'ThrottlingException' });
+    const hour = Math.floor(Date.now() / 3600_000) * 3600_000 - 3 * 3600_000;
+    const records = CUSTOMERS.slice(0, 4).map((c) => ({
+      Timestamp: new Date(hour + 60_000),
+      CustomerAWSAccountId: c,
+      Dimension: 'requests',
+      Quantity: 1,
+    }));
+    const out = await client.send(batch(records));
+    assert.equal(out.UnprocessedRecords?.length, 1);
+    assert.equal(out.Results?.length, 3);
+    await setRules([]);
   });
 });
 
