@@ -15,6 +15,10 @@ import { buildApp } from './http/app.js';
 import { resolveLimits, type Limits } from './http/limits.js';
 import { logDestination, printToStderr } from './http/log-destination.js';
 import { Metrics, writeHealthObserver } from './http/metrics.js';
+import { resolveQuotas } from './domain/quotas.js';
+import type { BeforeOperation } from './operations/dispatcher.js';
+import { FaultInjector } from './operations/faults.js';
+import { quotaHook } from './operations/quotas.js';
 import { openStore } from './storage/open.js';
 import type { PostgresTimeouts } from './storage/postgres/store.js';
 import type { Store } from './storage/store.js';
@@ -34,6 +38,15 @@ export interface ServeOptions {
   logLevel: string;
   /** HTTP resource limits; unset ones take their defaults. */
   limits?: Partial<Limits>;
+  /**
+   * Enforce AWS's quotas (`--aws-quotas`): per-operation overrides laid over AWS's figures and
+   * the catalog's `quotas:`; `{}` for AWS's figures as they are.
+   */
+  awsQuotas?: Record<string, unknown>;
+  /** Serve the fault rules at /_localstack/chaos/faults too, without the admin token. */
+  localstackChaosApi?: boolean;
+  /** How often the stored fault rules are read again, in milliseconds (default 1000). */
+  faultRefreshMs?: number;
 }
 
 export interface RunningServer {
@@ -93,6 +106,28 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const signingKeys = new SigningKeys(store);
   await signingKeys.ensure();
 
+  let refreshFailing = false;
+  const faults = await FaultInjector.start({
+    store,
+    ...(options.faultRefreshMs ? { refreshMs: options.faultRefreshMs } : {}),
+    onFault: (rule, effect) => metrics.faultsInjected.inc({ rule, effect }),
+    onRefreshError: (err) => {
+      if (!refreshFailing)
+        logger.warn({ err }, 'fault rules could not be read; the last ones stay');
+      refreshFailing = true;
+    },
+  });
+  if (doc?.faults) await faults.replace(doc.faults);
+  const hooks: BeforeOperation[] = [];
+  if (options.awsQuotas || doc?.quotas) {
+    const quotas = resolveQuotas({ ...doc?.quotas, ...options.awsQuotas });
+    hooks.push(
+      quotaHook({ quotas, onThrottle: (operation) => metrics.throttled.inc({ operation }) }),
+    );
+    logger.info({ quotas }, 'AWS quotas enforced');
+  }
+  hooks.push(faults.hook);
+
   const generatedToken = !options.adminToken;
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
   if (!options.verifySignatures)
@@ -110,6 +145,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     verifySignatures: options.verifySignatures,
     limits,
     logger,
+    beforeOperation: hooks,
+    faults: { injector: faults, localstackPath: options.localstackChaosApi ?? false },
   });
   await app.listen({ port: options.port, host: options.host });
   const address = app.server.address();
@@ -139,6 +176,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close: () =>
       (closing ??= (async () => {
         await app.close();
+        faults.stop();
         await store.close();
         await logs.settle();
       })()),

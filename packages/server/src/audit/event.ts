@@ -27,6 +27,8 @@ export interface AuditEvent {
   errorMessage?: string;
   requestParameters: unknown;
   responseElements: unknown;
+  /** What meterd adds about the call: `injectedFault`, `throttled` (see operations/faults). */
+  additionalEventData?: Record<string, unknown>;
   requestID: string;
   eventID: string;
   readOnly: boolean;
@@ -82,12 +84,16 @@ export function toCloudTrailShape(value: unknown, seen = new Map<object, unknown
   return out;
 }
 
-/** Builds the event for one call; pass `error` for a rejected call. */
+/**
+ * Builds the event for one call; pass `error` for a rejected call, and `additional` for its
+ * `additionalEventData` (an injected fault or a throttle, so it is never taken for a real one).
+ */
 export function buildEvent(
   ctx: CallContext,
   eventName: string,
   request: unknown,
   outcome: { response: unknown } | { error: { name: string; message: string } },
+  additional?: Record<string, unknown>,
 ): AuditEvent {
   const { principal } = ctx;
   const seen = new Map<object, unknown>();
@@ -114,6 +120,7 @@ export function buildEvent(
       : {}),
     requestParameters: request === undefined ? null : toCloudTrailShape(request, seen),
     responseElements: 'response' in outcome ? toCloudTrailShape(outcome.response, seen) : null,
+    ...(additional ? { additionalEventData: additional } : {}),
     requestID: ctx.requestId,
     eventID: newTimeOrderedId(ctx.now.getTime()),
     readOnly: false,

@@ -13,6 +13,8 @@ import {
   type MeterUsageMode,
   type ProductType,
 } from '../domain/catalog.js';
+import { FaultRuleError, parseFaultRules, type FaultRule } from '../domain/faults.js';
+import { QuotaError, resolveQuotas } from '../domain/quotas.js';
 
 export interface AccessKeyDocument {
   accessKeyId?: string;
@@ -57,6 +59,10 @@ export interface CatalogDocument {
   accounts?: AccountDocument[];
   products?: ProductDocument[];
   agreements?: AgreementDocument[];
+  /** Fault rules (domain/faults.ts), replacing the stored ones at start. */
+  faults?: FaultRule[];
+  /** AWS's quotas, enforced; each operation given overrides AWS's figure (domain/quotas.ts). */
+  quotas?: Record<string, unknown>;
 }
 
 /** A catalog that cannot be applied; `path` names the offending key. */
@@ -280,8 +286,28 @@ export function parseCatalogDocument(value: unknown): CatalogDocument {
     'accounts',
     'products',
     'agreements',
+    'faults',
+    'quotas',
   ]);
   const doc: CatalogDocument = {};
+  try {
+    if (o.faults !== undefined) doc.faults = parseFaultRules(o.faults, 'faults');
+  } catch (error) {
+    if (error instanceof FaultRuleError) throw new CatalogError(error.path, error.detail);
+    throw error;
+  }
+  if (o.quotas !== undefined) {
+    try {
+      resolveQuotas(o.quotas);
+    } catch (error) {
+      if (error instanceof QuotaError) throw new CatalogError('quotas', error.message);
+      throw error;
+    }
+    doc.quotas = (o.quotas === null || o.quotas === true ? {} : o.quotas) as Record<
+      string,
+      unknown
+    >;
+  }
   const region = string(o, 'region', '', { optional: true, pattern: REGION, hint: 'a region' });
   if (region !== undefined) doc.region = region;
   const ttl = o.registrationTokenTtlSeconds;

@@ -12,6 +12,7 @@ import { DEFAULT_ROTATION_GRACE_SECONDS } from '../catalog/signing-keys.js';
 import type { AuditEvent } from '../audit/event.js';
 import { AdminApiError, adminRequest } from './admin-client.js';
 import { conn, EVENT_FILTERS, integer, print, queryOf, withAdmin } from './options.js';
+import { addFaultCommands } from './faults.js';
 import { addServeCommand } from './serve.js';
 import { subscribe } from './subscribe.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
 
   addServeCommand(program);
+  addFaultCommands(program);
 
   withAdmin(
     program

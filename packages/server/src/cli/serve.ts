@@ -4,10 +4,11 @@
  */
 
 import { constants } from 'node:os';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_LIMITS, flagOf, type Limits } from '../http/limits.js';
 import { startServer } from '../server.js';
 import { DEFAULT_POSTGRES_TIMEOUTS } from '../storage/postgres/store.js';
+import { parseQuotaFlag, QuotaError } from '../domain/quotas.js';
 import { integer } from './options.js';
 
 // The HTTP resource limits of `meterd serve`: [key of Limits (the flag is its kebab case),
@@ -96,6 +97,27 @@ export function addServeCommand(program: Command): void {
       ).env('METERD_INSECURE_SKIP_SIGNATURE_VERIFICATION'),
     )
     .addOption(
+      new Option(
+        '--aws-quotas [overrides]',
+        "enforce AWS's request quotas per account, region and operation; overrides: Operation=rate[:burst],…",
+      )
+        .env('METERD_AWS_QUOTAS')
+        .argParser((value: string) => {
+          try {
+            return parseQuotaFlag(value);
+          } catch (error) {
+            if (error instanceof QuotaError) throw new InvalidArgumentError(error.message);
+            throw error;
+          }
+        }),
+    )
+    .addOption(
+      new Option(
+        '--localstack-chaos-api',
+        'serve the fault rules at /_localstack/chaos/faults too, without the admin token, as LocalStack does',
+      ).env('METERD_LOCALSTACK_CHAOS_API'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .env('METERD_LOG_LEVEL')
         .default('info')
@@ -150,6 +172,8 @@ export function addServeCommand(program: Command): void {
       verifySignatures: !opts.insecureSkipSignatureVerification,
       logLevel: opts.logLevel,
       limits: Object.fromEntries(LIMIT_FLAGS.map(([key]) => [key, opts[key]])),
+      ...(opts.awsQuotas ? { awsQuotas: opts.awsQuotas === true ? {} : opts.awsQuotas } : {}),
+      localstackChaosApi: Boolean(opts.localstackChaosApi),
     });
     if (stopping) shutdown(server, stopping);
   });

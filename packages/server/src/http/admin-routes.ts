@@ -76,7 +76,8 @@ function hasUnstorableText(value: unknown): boolean {
 
 const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
 
-function bearer(request: FastifyRequest, token: string): boolean {
+/** Whether the request carries the admin bearer token. */
+export function bearer(request: FastifyRequest, token: string): boolean {
   const header = request.headers.authorization ?? '';
   const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
   const wanted = Buffer.from(token);

@@ -12,6 +12,8 @@ import { Dispatcher, type BeforeOperation } from '../operations/dispatcher.js';
 import { MAX_BODY_BYTES } from '../protocol/wire.js';
 import type { Store } from '../storage/store.js';
 import { adminRoutes } from './admin-routes.js';
+import { faultRoutes } from './fault-routes.js';
+import type { FaultInjector } from '../operations/faults.js';
 import { awsEndpoint } from './aws-endpoint.js';
 import { AdminError, errorHandler, notFoundHandler, sendAdminError } from './errors.js';
 import { applyLimits, resolveLimits, serverOptions, type Limits } from './limits.js';
@@ -31,6 +33,8 @@ export interface AppOptions {
   now?: Clock;
   /** Hooks run before every AWS operation, in this order (see operations/dispatcher.ts). */
   beforeOperation?: BeforeOperation[];
+  /** The fault rules, served under /admin/v1/faults (and /_localstack/chaos/faults if asked). */
+  faults?: { injector: FaultInjector; localstackPath?: boolean };
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -95,6 +99,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     signingKeys: options.signingKeys,
     adminToken: options.adminToken,
   });
+  if (options.faults)
+    await app.register(faultRoutes, {
+      faults: options.faults.injector,
+      adminToken: options.adminToken,
+      localstackPath: options.faults.localstackPath ?? false,
+    });
 
   // Liveness: the process serves and its database answers.
   app.get('/healthz', async (_request, reply) => {

@@ -67,6 +67,12 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
       now: now(),
     };
     const answer = await dispatcher.dispatch(operation, ctx, body);
+    // An injected fault: the socket closes with no answer (the call is audited).
+    if (answer.dropConnection) {
+      reply.hijack();
+      request.raw.socket.destroy();
+      return reply;
+    }
     if ('error' in answer) return sendAwsError(request, reply, answer.error);
     countRecords(metrics, operation, answer.output);
     return reply

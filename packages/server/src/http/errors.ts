@@ -59,7 +59,8 @@ export function sendAdminError(request: FastifyRequest, reply: FastifyReply, err
     .send({ error: { code: error.code, message: error.message } });
 }
 
-const isAdmin = (request: FastifyRequest) => request.url.startsWith('/admin/');
+const isAdmin = (request: FastifyRequest) =>
+  request.url.startsWith('/admin/') || request.url.startsWith('/_localstack/');
 
 /** Answers anything thrown while serving a request (or refusing it before routing). */
 export function errorHandler(error: Error, request: FastifyRequest, reply: FastifyReply) {

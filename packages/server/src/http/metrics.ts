@@ -58,6 +58,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly faultsInjected = new Counter({
+    name: 'meterd_faults_injected_total',
+    help: 'Faults injected by the fault rules, by rule id and effect (error, latency, dropConnection, unprocessed).',
+    labelNames: ['rule', 'effect'] as const,
+    registers: [this.registry],
+  });
+  readonly throttled = new Counter({
+    name: 'meterd_throttled_total',
+    help: 'Calls refused with ThrottlingException by the AWS quotas (--aws-quotas), by operation.',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'meterd_' });
   }

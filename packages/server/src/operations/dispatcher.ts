@@ -28,18 +28,55 @@ export type Call = {
 }[OperationName];
 
 /**
+ * What a hook asks of the call besides delaying it (by waiting) or refusing it (by throwing).
+ * Directives of several hooks combine: notes merge, and the first refusal or drop stops the
+ * hooks after it.
+ */
+export interface Directive {
+  /**
+   * Refuse the call with this error, audited with the directive's `note`, so that the event
+   * shows an injected failure, not a real one (a throw is audited as a real refusal).
+   */
+  refuse?: AwsError;
+  /**
+   * Answer nothing: the endpoint closes the connection. The call is not run; it is audited as
+   * refused with `refuse` (ConnectionDropped if none) and the note.
+   */
+  dropConnection?: boolean;
+  /**
+   * BatchMeterUsage: the positions of records to hand back in `UnprocessedRecords` without
+   * running them (so they are not stored); the others are run as usual.
+   */
+  unprocessed?: readonly number[];
+  /** Recorded in the call's audit event under `additionalEventData`. */
+  note?: Record<string, unknown>;
+}
+
+/**
  * A hook before the operation. Hooks run in the order given, after validation: one that throws
  * refuses the call with what it threw (an AwsError as it is, anything else as an internal
- * error), and the call is audited as refused; one that waits delays the call.
+ * error), and the call is audited as refused; one that waits delays the call; one that returns
+ * a {@link Directive} refuses, drops or partly hands back the call, marked in its audit event.
  * @example
  * // Refuse one product's MeterUsage calls for a while, as fault injection does:
  * const flaky: BeforeOperation = ({ operation, input }) => {
  *   if (operation === 'MeterUsage' && input.ProductCode === 'flaky-ami')
- *     throw new ThrottlingException('Rate exceeded (injected).');
+ *     return {
+ *       refuse: new ThrottlingException('Rate exceeded (injected).'),
+ *       note: { injectedFault: { rule: 'flaky-ami', effect: 'error' } },
+ *     };
  * };
  * const dispatcher = new Dispatcher({ deps, log, beforeOperation: [flaky] });
  */
-export type BeforeOperation = (call: Call) => void | Promise<void>;
+export type BeforeOperation = (call: Call) => void | Directive | Promise<void | Directive>;
+
+/** The dispatcher's answer: the output or the error, and whether to drop the connection. */
+export type Dispatched<T> = Answer<T> & { dropConnection?: boolean };
+
+/** The error a dropped call is audited with (the client receives nothing). */
+export class ConnectionDropped extends AwsError {
+  override readonly name = 'ConnectionDropped';
+}
 
 /** Where the dispatcher reports what a caller is not told; a pino or Fastify logger fits. */
 export interface DispatchLog {
@@ -86,15 +123,48 @@ export class Dispatcher {
     operation: O,
     ctx: CallContext,
     body: Buffer,
-  ): Promise<Answer<Output<O>>> {
+  ): Promise<Dispatched<Output<O>>> {
     const audit = new CallAudit<Output<O>>(this.deps.store, ctx, operation);
     try {
       // What the event records as the request: the body as far as it could be read.
       audit.request = parseBody(body);
-      const input = parseInput(operation, audit.request) as Input<O>;
+      let input = parseInput(operation, audit.request) as Input<O>;
       audit.request = input;
       const call = { operation, ctx, input } as Call;
-      for (const hook of this.beforeOperation) await hook(call);
+      let unprocessed: readonly number[] | undefined;
+      for (const hook of this.beforeOperation) {
+        const directive = await hook(call);
+        if (!directive) continue;
+        if (directive.note) audit.note = { ...audit.note, ...directive.note };
+        if (directive.dropConnection) {
+          const error =
+            directive.refuse ?? new ConnectionDropped('The connection was closed unanswered.');
+          await audit
+            .append({ error })
+            .catch((err: unknown) => this.auditFailed(err, ctx.requestId));
+          return { error, dropConnection: true };
+        }
+        if (directive.refuse) throw directive.refuse;
+        if (directive.unprocessed) unprocessed = directive.unprocessed;
+      }
+      if (unprocessed && operation === 'BatchMeterUsage') {
+        const batch = input as Input<'BatchMeterUsage'>;
+        const held = new Set(unprocessed);
+        const back = batch.UsageRecords.filter((_, i) => held.has(i));
+        input = {
+          ...batch,
+          UsageRecords: batch.UsageRecords.filter((_, i) => !held.has(i)),
+        } as Input<O>;
+        audit.amend = (out) => {
+          const o = out as Output<'BatchMeterUsage'>;
+          return { ...o, UnprocessedRecords: [...o.UnprocessedRecords, ...back] } as Output<O>;
+        };
+        if ((input as Input<'BatchMeterUsage'>).UsageRecords.length === 0) {
+          const output = audit.amend({ Results: [], UnprocessedRecords: [] } as Output<O>);
+          await audit.append({ output });
+          return { output };
+        }
+      }
       const run = operations[operation] as Operation<O>;
       const output = await run(this.deps, ctx, input, audit);
       if (!audit.committed(output)) await audit.append({ output });
@@ -107,7 +177,7 @@ export class Dispatcher {
   private async refused<T>(caught: unknown, audit: CallAudit<T>, ctx: CallContext) {
     const requestId = ctx.requestId;
     if (caught instanceof TransientStoreError && audit.unavailable) {
-      const output = audit.unavailable();
+      const output = audit.amend(audit.unavailable());
       // The store that could not take the records is not likely to take the event either.
       await audit.append({ output }).catch((err: unknown) => this.auditFailed(err, requestId));
       return { output };
@@ -148,6 +218,10 @@ class CallAudit<T> implements CallRecorder<T> {
   request: unknown;
   /** BatchMeterUsage's answer when the store is unavailable (see `whenStoreUnavailable`). */
   unavailable: (() => T) | undefined;
+  /** What a hook's directive adds to the event (`additionalEventData`). */
+  note: Record<string, unknown> | undefined;
+  /** Completes the operation's output (records a hook handed back); by default as it is. */
+  amend: (output: T) => T = (output) => output;
   private written: Answer<T> | undefined;
 
   constructor(
@@ -162,7 +236,8 @@ class CallAudit<T> implements CallRecorder<T> {
     request?: unknown,
   ): Promise<A> {
     const answer = await this.store.recordUsage(records, (outcomes) => {
-      const settled = settle(outcomes);
+      let settled = settle(outcomes);
+      if ('output' in settled) settled = { ...settled, output: this.amend(settled.output) } as A;
       return { value: settled, event: this.event(settled, request) };
     });
     this.written = answer;
@@ -196,6 +271,12 @@ class CallAudit<T> implements CallRecorder<T> {
       'error' in answer
         ? { error: { name: answer.error.name, message: answer.error.message } }
         : { response: answer.output };
-    return buildEvent(this.ctx, this.operation, redactRequest(this.operation, request), outcome);
+    return buildEvent(
+      this.ctx,
+      this.operation,
+      redactRequest(this.operation, request),
+      outcome,
+      this.note,
+    );
   }
 }

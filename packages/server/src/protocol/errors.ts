@@ -84,6 +84,30 @@ export const InvalidSignatureException = define('InvalidSignatureException');
 /** Not a failure: MeterUsage's answer to `DryRun: true` when the call would have succeeded. */
 export const DryRunOperation = define('DryRunOperation', 412);
 
+const named = new Map<string, ReturnType<typeof define>>();
+
+/**
+ * An error of any name: the modelled class of that name (with `status` in place of its own if
+ * given), else a generic one with `status` (503 if none), a server fault from 500 on. Fault
+ * injection answers with these.
+ * @example
+ * errorNamed('ThrottlingException', undefined, 'Rate exceeded.'); // the modelled class, 400
+ * errorNamed('ServiceUnavailable', 503, 'Try again.');
+ */
+export function errorNamed(name: string, status: number | undefined, message: string): AwsError {
+  const model = (modelled as Record<string, ReturnType<typeof define> | undefined>)[name];
+  if (model && (status === undefined || status === new model('').$status))
+    return new model(message);
+  const code = status ?? 503;
+  const key = `${name} ${code}`;
+  let cls = named.get(key);
+  if (!cls) {
+    cls = define(name, code, code >= 500 ? 'server' : 'client');
+    if (named.size < 1000) named.set(key, cls);
+  }
+  return new cls(message);
+}
+
 /** The `{__type, message}` body and status of any thrown value; unexpected ones become a 500. */
 export function toWireError(error: unknown): AwsError {
   if (error instanceof AwsError) return error;

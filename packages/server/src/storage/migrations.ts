@@ -241,4 +241,19 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    version: 5,
+    name: 'fault rules, one versioned set shared by every instance',
+    up: (kdb) => {
+      const db = kdb as AnyDb;
+      return [
+        db.schema
+          .createTable('fault_rules')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('version', 'bigint', (c) => c.notNull())
+          .addColumn('rules', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull()),
+      ];
+    },
+  },
 ];

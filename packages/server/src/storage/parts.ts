@@ -1,6 +1,6 @@
 /**
- * @module A Store assembled from a backend's parts: its catalog (catalog.ts) and its usage
- * (usage.ts) answer their methods of the contract; the backend's store.ts adds the rest
+ * @module A Store assembled from a backend's parts: its catalog (catalog.ts), its usage
+ * (usage.ts) and its fault rules (faults.ts) answer their methods of the contract; the backend's store.ts adds the rest
  * (events, ping, close) and opens the database.
  */
 
@@ -32,6 +32,9 @@ export type CatalogPart = Pick<
 /** Usage records: deduplicated recording, report pages and the count. */
 export type UsagePart = Pick<Store, 'recordUsage' | 'listUsage' | 'countUsage'>;
 
+/** The fault rules (sqlite/faults.ts, postgres/faults.ts). */
+export type FaultsPart = Pick<Store, 'getFaultRules' | 'updateFaultRules'>;
+
 /** Forwards the catalog's and the usage's methods to a backend's parts. */
 export abstract class StoreOfParts implements Omit<
   Store,
@@ -39,6 +42,7 @@ export abstract class StoreOfParts implements Omit<
 > {
   protected abstract readonly catalog: CatalogPart;
   protected abstract readonly usage: UsagePart;
+  protected abstract readonly faults: FaultsPart;
 
   getAccessKey(id: string) {
     return this.catalog.getAccessKey(id);
@@ -102,5 +106,11 @@ export abstract class StoreOfParts implements Omit<
   }
   countUsage() {
     return this.usage.countUsage();
+  }
+  getFaultRules() {
+    return this.faults.getFaultRules();
+  }
+  updateFaultRules(...a: Parameters<Store['updateFaultRules']>) {
+    return this.faults.updateFaultRules(...a);
   }
 }

@@ -102,6 +102,8 @@ export interface Database {
     created_at: number;
     expires_at: number | null;
   };
+  /** The fault rules: one row (id 1), the rules as a JSON array, a version counter. */
+  fault_rules: { id: number; version: number; rules: string; updated_at: number };
   task_registrations: {
     access_key_id: string;
     product_code: string;

@@ -666,6 +666,35 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it('keeps the fault rules as one versioned set, changed atomically, across a restart', async () => {
+      await withStore(async (store, restart) => {
+        assert.deepEqual(await store.getFaultRules(), { version: 0, rules: [] });
+        const first = await store.updateFaultRules(() => [{ operation: 'MeterUsage' }]);
+        assert.deepEqual(first, { version: 1, rules: [{ operation: 'MeterUsage' }] });
+        // Concurrent changes each see the one before: none is lost.
+        await Promise.all(
+          ['a', 'b', 'c'].map((id) => store.updateFaultRules((now) => [...now, { id }])),
+        );
+        const after = await store.getFaultRules();
+        assert.equal(after.version, 4);
+        assert.deepEqual(after.rules.map((r) => r.id ?? r.operation).sort(), [
+          'MeterUsage',
+          'a',
+          'b',
+          'c',
+        ]);
+        // A change that throws writes nothing.
+        await assert.rejects(
+          store.updateFaultRules(() => {
+            throw new Error('refused');
+          }),
+          /refused/,
+        );
+        store = await restart();
+        assert.deepEqual(await store.getFaultRules(), after);
+      });
+    });
+
     it('answers ping, and closes', async () => {
       const opener = await harness.fresh();
       const store = await opener.open();

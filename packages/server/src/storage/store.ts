@@ -12,6 +12,7 @@ import type {
   RegistrationToken,
   SigningKey,
 } from '../domain/catalog.js';
+import type { FaultRule } from '../domain/faults.js';
 import type { UsageAllocation } from '../protocol/shapes.js';
 import type { WriteHealthObserver, WriteStatus } from './health.js';
 
@@ -96,6 +97,12 @@ export interface UsagePage {
   next?: string;
 }
 
+/** The fault rules as one set; `version` grows with every change (0: never set). */
+export interface StoredFaultRules {
+  version: number;
+  rules: FaultRule[];
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
 
@@ -149,6 +156,14 @@ export interface Store {
   listEvents(filter: EventFilter): Promise<StoredEvent[]>;
   listUsage(filter: UsageFilter): Promise<UsagePage>;
   countUsage(): Promise<number>;
+
+  // Fault rules (see domain/faults.ts), shared by every instance on the database.
+  getFaultRules(): Promise<StoredFaultRules>;
+  /**
+   * Replaces the rules with what `change` makes of the current ones, in one transaction (two
+   * instances changing them at once do not lose a change); returns the set as stored.
+   */
+  updateFaultRules(change: (current: FaultRule[]) => FaultRule[]): Promise<StoredFaultRules>;
 
   /** Checks the database answers. */
   ping(): Promise<void>;

@@ -15,6 +15,7 @@ import * as rows from '../rows.js';
 import { WriteHealth } from '../health.js';
 import type { EventFilter, Store, StoreObservers } from '../store.js';
 import { PostgresCatalog } from './catalog.js';
+import { PostgresFaults } from './faults.js';
 import { postgresCompiler, Statements } from './dialect.js';
 import { PgGroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
@@ -58,6 +59,7 @@ export class PostgresStore extends StoreOfParts implements Store {
   private readonly health: WriteHealth;
   protected readonly catalog: PostgresCatalog;
   protected readonly usage: PostgresUsage;
+  protected readonly faults: PostgresFaults;
 
   private constructor(options: PostgresOptions) {
     super();
@@ -86,6 +88,7 @@ export class PostgresStore extends StoreOfParts implements Store {
     this.commits = new PgGroupCommit(this.pool, this.health, options.onCommit);
     this.catalog = new PostgresCatalog(this.sql, this.commits);
     this.usage = new PostgresUsage(this.sql, this.commits);
+    this.faults = new PostgresFaults(this.pool, this.commits);
   }
 
   static async open(options: PostgresOptions): Promise<PostgresStore> {
