@@ -55,6 +55,20 @@ export interface CatalogChange {
   accessKeys?: AccessKey[];
   products?: Product[];
   agreements?: Agreement[];
+  /** Entries deleted, by id, before the upserts: children before their parents. */
+  remove?: CatalogRemoval;
+}
+
+/**
+ * Catalog entries to delete, by id. An account takes its access keys with it, and a product
+ * its agreements; an account that still sells a product cannot be deleted. Usage records,
+ * audit events and registration tokens are history and stay.
+ */
+export interface CatalogRemoval {
+  accounts?: string[];
+  accessKeys?: string[];
+  products?: string[];
+  agreements?: string[];
 }
 
 export interface AgreementFilter {
@@ -92,7 +106,7 @@ export interface UsageFilter {
 
 export interface UsagePage {
   records: UsageRecordRow[];
-  /** Where the next page starts; absent when this page is the last. */
+  /** Where the next page starts; absent when no record follows this page. */
   next?: string;
 }
 
@@ -114,7 +128,7 @@ export interface Store {
   listAccessKeys(accountId?: string): Promise<AccessKey[]>;
   listProducts(): Promise<Product[]>;
 
-  // Catalog writes: upserts by primary key, all in one transaction.
+  // Catalog writes: deletes, then upserts by primary key, all in one transaction.
   applyCatalog(change: CatalogChange): Promise<void>;
   deleteAccessKey(accessKeyId: string): Promise<boolean>;
   putRegistrationToken(token: RegistrationToken): Promise<void>;
