@@ -359,7 +359,7 @@ export class CatalogService {
       ).flat();
       if (agreements.length > 0 && !options.force)
         throw new InUseError(
-          `${owner ?? `product ${codes[0]}`} has agreements (${some(agreements.map((a) => a.licenseArn))}); delete them first, or force the delete to remove them too`,
+          `${owner ?? `product ${codes[0]}`} has agreements (${some(agreements.map((a) => a.licenseArn))}); delete them first, or delete with force (--force, force=true) to remove them too`,
         );
       gone(
         'agreements',
@@ -376,7 +376,7 @@ export class CatalogService {
         .map((p) => p.productCode);
       if (sold.length > 0 && !options.force)
         throw new InUseError(
-          `account ${id} sells products (${some(sold)}); delete them first, or force the delete to remove them and their agreements too`,
+          `account ${id} sells products (${some(sold)}); delete them first, or delete with force (--force, force=true) to remove them and their agreements too`,
         );
       if (sold.length > 0) await removeProducts(sold, `account ${id}`);
       gone(
