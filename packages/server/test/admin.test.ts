@@ -200,6 +200,15 @@ describe('admin API refusals', () => {
     ['an unknown route', 'GET', '/no-such-route', null, null, 404, 'NotFound'],
     ['a wrong method', 'DELETE', '/products', null, null, 404, 'NotFound'],
     ['a URL that cannot be decoded', 'GET', '/products/%zz', null, null, 400, 'BadRequest'],
+    [
+      'an unknown route of a product',
+      'GET',
+      '/products/acme-saas/price',
+      null,
+      null,
+      404,
+      'NotFound',
+    ],
   ];
   for (const [what, method, path, contentType, body, status, code] of cases)
     it(`answers ${what} with ${status} ${code}, in the admin API's shape`, async () => {
@@ -222,6 +231,233 @@ describe('admin API refusals', () => {
       assert.equal(answer.error.code, code);
       assert.equal(typeof answer.error.message, 'string');
     });
+});
+
+describe('unknown routes of the admin area', () => {
+  // Outside /admin/v1 too, with or without a token: the admin shape, never an AWS body.
+  for (const path of ['/admin', '/admin/', '/admin/v2/products', '/admin?x=1'])
+    for (const token of [ADMIN_TOKEN, null])
+      it(`answers GET ${path} ${token ? 'with' : 'without'} a token with 404 NotFound`, async () => {
+        const response = await fetch(`${meterd.url}${path}`, {
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        });
+        const text = await response.text();
+        assert.equal(response.status, 404, text);
+        const answer = JSON.parse(text) as AdminError;
+        assert.deepEqual(Object.keys(answer), ['error']);
+        assert.equal(answer.error.code, 'NotFound');
+        assert.doesNotMatch(text, /__type/);
+      });
+});
+
+describe('create, put and delete', () => {
+  it('refuses to create an account or a key that exists (409 AlreadyExists), and changes nothing', async () => {
+    const account = await meterd.admin<AdminError>('POST', '/accounts', {
+      accountId: '111111111111',
+      name: 'renamed',
+    });
+    assert.equal(account.status, 409, JSON.stringify(account.body));
+    assert.equal(account.body.error.code, 'AlreadyExists');
+    assert.match(account.body.error.message, /account 111111111111 already exists/);
+    const shown = await meterd.admin<{ name: string; accessKeys: unknown[] }>(
+      'GET',
+      '/accounts/111111111111',
+    );
+    assert.equal(shown.body.name, 'acme-seller');
+    assert.equal(shown.body.accessKeys.length, 1, 'no key added');
+
+    const key = await meterd.admin<AdminError>('POST', '/accounts/222222222222/access-keys', {
+      accessKeyId: 'AKIAGLOBEXBUYER00002',
+      secretAccessKey: 'replaced-secret',
+    });
+    assert.equal(key.status, 409);
+    assert.equal(key.body.error.code, 'AlreadyExists');
+    assert.match(key.body.error.message, /access key AKIAGLOBEXBUYER00002 already exists/);
+    assert.equal(await authenticates(KEYS.globex2), 'InvalidTokenException', 'secret kept');
+  });
+
+  it('puts an account and a key: put creates, then replaces', async () => {
+    const put = await meterd.admin<{ accountId: string; name: string }>(
+      'PUT',
+      '/accounts/616161616161',
+      { name: 'put-co' },
+    );
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.equal(put.body.name, 'put-co');
+    await meterd.admin('PUT', '/accounts/616161616161', { name: 'put-co, renamed' });
+    const shown = await meterd.admin<{ name: string; accessKeys: unknown[] }>(
+      'GET',
+      '/accounts/616161616161',
+    );
+    assert.equal(shown.body.name, 'put-co, renamed');
+    assert.deepEqual(shown.body.accessKeys, []);
+
+    const first = { accessKeyId: 'AKIAPUTCO00000000001', secretAccessKey: 'put-co-secret-1' };
+    assert.equal(
+      (
+        await meterd.admin('PUT', `/accounts/616161616161/access-keys/${first.accessKeyId}`, {
+          secretAccessKey: first.secretAccessKey,
+        })
+      ).status,
+      200,
+    );
+    assert.equal(await authenticates(first), 'InvalidTokenException');
+    const rotated = { ...first, secretAccessKey: 'put-co-secret-2' };
+    await meterd.admin('PUT', `/accounts/616161616161/access-keys/${first.accessKeyId}`, {
+      secretAccessKey: rotated.secretAccessKey,
+    });
+    assert.equal(await authenticates(rotated), 'InvalidTokenException');
+    assert.equal(await authenticates(first), 'InvalidSignatureException', 'the old secret is gone');
+  });
+
+  it('creates a product once (POST), and PUT replaces it', async () => {
+    const product = {
+      productCode: 'created-saas',
+      sellerAccountId: '616161616161',
+      type: 'saas',
+      dimensions: ['users'],
+    };
+    const created = await meterd.admin('POST', '/products', product);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const again = await meterd.admin<AdminError>('POST', '/products', {
+      ...product,
+      dimensions: ['gb'],
+    });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'AlreadyExists');
+    assert.match(again.body.error.message, /product created-saas already exists/);
+    const kept = await meterd.admin<{ dimensions: string[] }>('GET', '/products/created-saas');
+    assert.deepEqual(kept.body.dimensions, ['users']);
+    await meterd.admin('PUT', '/products/created-saas', { ...product, dimensions: ['gb'] });
+    const replaced = await meterd.admin<{ dimensions: string[] }>('GET', '/products/created-saas');
+    assert.deepEqual(replaced.body.dimensions, ['gb']);
+  });
+
+  it('creates an agreement once (POST), and PUT replaces it', async () => {
+    const created = await meterd.admin<Agreement>('POST', '/agreements', {
+      productCode: 'created-saas',
+      customerAWSAccountId: '626262626262',
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const again = await meterd.admin<AdminError>('POST', '/agreements', {
+      productCode: 'created-saas',
+      customerAWSAccountId: '626262626262',
+      status: 'suspended',
+    });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'AlreadyExists');
+    const arn = encodeURIComponent(created.body.licenseArn);
+    assert.equal(
+      (await meterd.admin<Agreement>('GET', `/agreements/${arn}`)).body.status,
+      'active',
+    );
+    const put = await meterd.admin<Agreement>('PUT', `/agreements/${arn}`, {
+      productCode: 'created-saas',
+      customerAWSAccountId: '626262626262',
+      status: 'suspended',
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.equal(put.body.status, 'suspended');
+    assert.equal(put.body.customerIdentifier, created.body.customerIdentifier);
+  });
+
+  it('refuses to delete what others name (409 InUse, naming them); force deletes them too', async () => {
+    const product = await meterd.admin<AdminError>('DELETE', '/products/created-saas');
+    assert.equal(product.status, 409, JSON.stringify(product.body));
+    assert.equal(product.body.error.code, 'InUse');
+    assert.match(
+      product.body.error.message,
+      /product created-saas has agreements \(arn:aws:license-manager::626262626262:/,
+    );
+    const account = await meterd.admin<AdminError>('DELETE', '/accounts/616161616161');
+    assert.equal(account.status, 409);
+    assert.equal(account.body.error.code, 'InUse');
+    assert.match(
+      account.body.error.message,
+      /account 616161616161 sells products \(created-saas\)/,
+    );
+    assert.equal((await meterd.admin('GET', '/products/created-saas')).status, 200, 'kept');
+
+    const forced = await meterd.admin<{ removed: Record<string, string[]> }>(
+      'DELETE',
+      '/accounts/616161616161?force=true',
+    );
+    assert.equal(forced.status, 200, JSON.stringify(forced.body));
+    assert.deepEqual(forced.body.removed.accounts, ['616161616161']);
+    assert.deepEqual(forced.body.removed.accessKeys, ['AKIAPUTCO00000000001']);
+    assert.deepEqual(forced.body.removed.products, ['created-saas']);
+    assert.equal(forced.body.removed.agreements!.length, 1);
+    for (const path of ['/accounts/616161616161', '/products/created-saas'])
+      assert.equal((await meterd.admin('GET', path)).status, 404, path);
+    assert.equal(
+      await authenticates({
+        accessKeyId: 'AKIAPUTCO00000000001',
+        secretAccessKey: 'put-co-secret-2',
+      }),
+      'UnrecognizedClientException',
+    );
+    const bad = await meterd.admin<AdminError>('DELETE', '/products/acme-saas?force=maybe');
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /force must be true or false/);
+  });
+
+  it('deletes an agreement: metering refuses the customer, and its usage stays', async () => {
+    await meterd.admin('PUT', '/products/deleted-saas', {
+      sellerAccountId: '111111111111',
+      type: 'saas',
+      dimensions: ['users'],
+    });
+    const created = await meterd.admin<Agreement>('POST', '/agreements', {
+      productCode: 'deleted-saas',
+      customerAWSAccountId: '636363636363',
+    });
+    const meter = async (hour: number) =>
+      (
+        await acme.send(
+          new BatchMeterUsageCommand({
+            ProductCode: 'deleted-saas',
+            UsageRecords: [
+              {
+                Timestamp: hoursAgo(hour, 7),
+                CustomerAWSAccountId: '636363636363',
+                Dimension: 'users',
+                Quantity: 3,
+              },
+            ],
+          }),
+        )
+      ).Results![0]!.Status;
+    assert.equal(await meter(1), 'Success');
+    const arn = encodeURIComponent(created.body.licenseArn);
+    const deleted = await meterd.admin<{ removed: Record<string, string[]> }>(
+      'DELETE',
+      `/agreements/${arn}`,
+    );
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    assert.deepEqual(deleted.body.removed, { agreements: [created.body.licenseArn] });
+    assert.equal(await meter(2), 'CustomerNotSubscribed');
+    assert.equal((await meterd.admin('DELETE', `/agreements/${arn}`)).status, 404);
+
+    const product = await meterd.admin<{ removed: Record<string, string[]> }>(
+      'DELETE',
+      '/products/deleted-saas',
+    );
+    assert.deepEqual(product.body.removed, { products: ['deleted-saas'] });
+    const usage = await meterd.admin<{ records: Usage[] }>(
+      'GET',
+      '/usage?productCode=deleted-saas',
+    );
+    assert.deepEqual(
+      usage.body.records.map((r) => [r.customerAWSAccountId, r.quantity]),
+      [['636363636363', 3]],
+      'usage is billing history',
+    );
+    for (const path of ['/accounts/909090909090', '/products/no-such', '/agreements/arn%3Anope']) {
+      const missing = await meterd.admin<AdminError>('DELETE', path);
+      assert.equal(missing.status, 404, path);
+      assert.equal(missing.body.error.code, 'NotFound');
+    }
+  });
 });
 
 describe('accounts and access keys', () => {
@@ -590,19 +826,51 @@ describe('POST /admin/v1/catalog', () => {
       { productCode: 'catalog-saas', customerAWSAccountId: '444444444444', status: 'suspended' },
     ],
   };
+  type Counts = { created: number; updated: number; unchanged: number; removed: number };
   type Applied = {
-    accounts: Array<{ accessKeys: AccessKeyOut[] }>;
+    summary: Record<string, Counts>;
+    changes: Record<string, { created: string[]; updated: string[]; removed: string[] }>;
+  };
+  type Exported = {
+    accounts: Array<{ accountId: string; accessKeys: AccessKeyOut[] }>;
     agreements: Agreement[];
   };
+  const counts = (created: number, updated: number, unchanged: number, removed = 0) => ({
+    created,
+    updated,
+    unchanged,
+    removed,
+  });
 
   it('is idempotent: the same document twice gives the same state and the same generated ids', async () => {
     const first = await meterd.admin<Applied>('POST', '/catalog', document);
     assert.equal(first.status, 200, JSON.stringify(first.body));
-    const state = await meterd.admin('GET', '/catalog');
+    assert.deepEqual(first.body.summary, {
+      accounts: counts(1, 0, 0),
+      accessKeys: counts(1, 0, 0),
+      products: counts(1, 0, 0),
+      agreements: counts(2, 0, 0),
+    });
+    assert.deepEqual(first.body.changes.accessKeys!.created, ['AKIACATALOGSELLER001']);
+    const state = await meterd.admin<Exported>('GET', '/catalog');
     const second = await meterd.admin<Applied>('POST', '/catalog', document);
     assert.equal(second.status, 200);
-    assert.deepEqual(second.body, first.body, 'same generated secret, licences and identifiers');
-    assert.deepEqual((await meterd.admin('GET', '/catalog')).body, state.body);
+    assert.deepEqual(second.body.summary, {
+      accounts: counts(0, 0, 1),
+      accessKeys: counts(0, 0, 1),
+      products: counts(0, 0, 1),
+      agreements: counts(0, 0, 2),
+    });
+    assert.deepEqual(
+      (await meterd.admin('GET', '/catalog')).body,
+      state.body,
+      'same generated secret, licences and identifiers',
+    );
+    // The answer names what changed, never a secret.
+    const exported = state.body.accounts.find((a) => a.accountId === '888888888888')!;
+    const secret = exported.accessKeys[0]!.secretAccessKey;
+    assert.ok(secret.length >= 30);
+    assert.ok(!JSON.stringify(first.body).includes(secret));
 
     const keys = await meterd.admin<{ accessKeys: AccessKeyOut[] }>(
       'GET',
@@ -623,8 +891,10 @@ describe('POST /admin/v1/catalog', () => {
     );
 
     // The generated secret works, and keeps working after the second apply.
-    const key = first.body.accounts[0]!.accessKeys[0]!;
-    const seller = meterd.client(creds(key));
+    const seller = meterd.client({ accessKeyId: 'AKIACATALOGSELLER001', secretAccessKey: secret });
+    const stored = state.body.agreements.find(
+      (a) => a.productCode === 'catalog-saas' && a.customerAWSAccountId === '222222222222',
+    )!;
     const { body: minted } = await meterd.admin<{ registrationToken: string }>(
       'POST',
       '/registration-tokens',
@@ -633,15 +903,26 @@ describe('POST /admin/v1/catalog', () => {
     const resolved = await seller.send(
       new ResolveCustomerCommand({ RegistrationToken: minted.registrationToken }),
     );
-    assert.equal(resolved.LicenseArn, first.body.agreements[0]!.licenseArn);
-    assert.equal(resolved.CustomerIdentifier, first.body.agreements[0]!.customerIdentifier);
+    assert.equal(resolved.LicenseArn, stored.licenseArn);
+    assert.equal(resolved.CustomerIdentifier, stored.customerIdentifier);
   });
 
-  it('accepts its own export back unchanged', async () => {
+  it('accepts its own export back unchanged, with or without its secrets', async () => {
     const exported = await meterd.admin('GET', '/catalog');
-    const applied = await meterd.admin('POST', '/catalog', exported.body);
+    const applied = await meterd.admin<Applied>('POST', '/catalog', exported.body);
     assert.equal(applied.status, 200, JSON.stringify(applied.body));
+    for (const counted of Object.values(applied.body.summary))
+      assert.deepEqual({ ...counted, unchanged: 0 }, counts(0, 0, 0));
     assert.deepEqual((await meterd.admin('GET', '/catalog')).body, exported.body);
+
+    const bare = await meterd.admin<Exported>('GET', '/catalog?secrets=false');
+    const text = JSON.stringify(bare.body);
+    assert.doesNotMatch(text, /secretAccessKey|sessionToken/);
+    assert.ok(bare.body.accounts.some((a) => a.accessKeys.length > 0));
+    const again = await meterd.admin<Applied>('POST', '/catalog', bare.body);
+    assert.equal(again.body.summary.accessKeys!.updated, 0, 'secrets and session tokens kept');
+    assert.deepEqual((await meterd.admin('GET', '/catalog')).body, exported.body);
+    assert.equal(await authenticates(KEYS.globexTask), 'InvalidTokenException');
   });
 
   it('refuses an invalid document as a whole, naming the path', async () => {

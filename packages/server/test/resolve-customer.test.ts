@@ -272,9 +272,9 @@ describe('meterd subscribe', () => {
     const { stdout } = await run(process.execPath, [
       CLI,
       'subscribe',
-      '--product',
+      '--product-code',
       product,
-      '--customer',
+      '--customer-aws-account-id',
       '222222222222',
       '--url',
       meterd.url,

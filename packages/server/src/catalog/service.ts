@@ -3,7 +3,7 @@
  * the catalog: it fills in defaults, checks references, and applies a change atomically.
  */
 
-import type { Store } from '../storage/store.js';
+import type { CatalogChange, CatalogRemoval, Store } from '../storage/store.js';
 import type { AgreementDocument, CatalogDocument } from './document.js';
 import { CatalogError } from './document.js';
 import {
@@ -24,15 +24,137 @@ import type {
 import { pickAgreement } from '../domain/agreements.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 
-/** What an apply wrote, with generated identifiers and secrets filled in. */
+/** The four kinds of catalog entry, as a summary names them. */
+export const CATALOG_KINDS = ['accounts', 'accessKeys', 'products', 'agreements'] as const;
+export type CatalogKind = (typeof CATALOG_KINDS)[number];
+
+/** What a change did to one kind: the ids created, updated and removed, and how many stood. */
+export interface KindChanges {
+  created: string[];
+  updated: string[];
+  unchanged: number;
+  removed: string[];
+}
+export type CatalogChanges = Record<CatalogKind, KindChanges>;
+
+/** What an apply wrote, with generated identifiers and secrets filled in, and what changed. */
 export interface AppliedCatalog {
   accounts: Array<Account & { accessKeys: AccessKey[] }>;
   products: Product[];
   agreements: Agreement[];
+  changes: CatalogChanges;
+}
+
+/** How an apply treats what exists already. */
+export interface ApplyOptions {
+  /** Kinds whose named entries must not exist yet (a create): an existing one is refused. */
+  create?: CatalogKind[];
+  /** Delete every entry the document does not name (a catalog file made the whole truth). */
+  prune?: boolean;
 }
 
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
+}
+
+/** A create of an entry that exists. */
+export class AlreadyExistsError extends Error {
+  override readonly name = 'AlreadyExistsError';
+}
+
+/** A delete of an entry that others still name. */
+export class InUseError extends Error {
+  override readonly name = 'InUseError';
+}
+
+const noChanges = (): CatalogChanges => ({
+  accounts: { created: [], updated: [], unchanged: 0, removed: [] },
+  accessKeys: { created: [], updated: [], unchanged: 0, removed: [] },
+  products: { created: [], updated: [], unchanged: 0, removed: [] },
+  agreements: { created: [], updated: [], unchanged: 0, removed: [] },
+});
+
+/** The counts of a change, per kind: what `meterd catalog apply` prints. */
+export function summaryOf(changes: CatalogChanges) {
+  return Object.fromEntries(
+    CATALOG_KINDS.map((kind) => {
+      const c = changes[kind];
+      const counts = {
+        created: c.created.length,
+        updated: c.updated.length,
+        unchanged: c.unchanged,
+        removed: c.removed.length,
+      };
+      return [kind, counts];
+    }),
+  ) as Record<
+    CatalogKind,
+    { created: number; updated: number; unchanged: number; removed: number }
+  >;
+}
+
+/** Whether two catalog entries hold the same values (dates compared as instants). */
+function same(a: object, b: object): boolean {
+  const norm = (v: object) =>
+    JSON.stringify(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return norm(a) === norm(b);
+}
+
+/** At most a few names, then how many more: for messages. */
+function some(names: string[]): string {
+  const shown = names.slice(0, 5).join(', ');
+  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
+}
+
+/** A document this large (or a prune) reads the whole catalog once instead of entry by entry. */
+const READ_WHOLE_ABOVE = 50;
+
+/** The catalog as it stood before a change: point lookups, or the whole of it read at once. */
+class Prior {
+  private whole?: {
+    accounts: Map<string, Account>;
+    accessKeys: Map<string, AccessKey>;
+    products: Map<string, Product>;
+    agreements: Map<string, Agreement>;
+  };
+
+  private constructor(private readonly store: Store) {}
+
+  static async read(store: Store, whole: boolean): Promise<Prior> {
+    const prior = new Prior(store);
+    if (whole) {
+      const [accounts, accessKeys, products, agreements] = await Promise.all([
+        store.listAccounts(),
+        store.listAccessKeys(),
+        store.listProducts(),
+        store.findAgreements({}),
+      ]);
+      prior.whole = {
+        accounts: new Map(accounts.map((a) => [a.accountId, a])),
+        accessKeys: new Map(accessKeys.map((k) => [k.accessKeyId, k])),
+        products: new Map(products.map((p) => [p.productCode, p])),
+        agreements: new Map(agreements.map((a) => [a.licenseArn, a])),
+      };
+    }
+    return prior;
+  }
+
+  /** Everything stored, when read whole. */
+  get all() {
+    return this.whole;
+  }
+  account(id: string) {
+    return this.whole ? this.whole.accounts.get(id) : this.store.getAccount(id);
+  }
+  accessKey(id: string) {
+    return this.whole ? this.whole.accessKeys.get(id) : this.store.getAccessKey(id);
+  }
+  product(code: string) {
+    return this.whole ? this.whole.products.get(code) : this.store.getProduct(code);
+  }
+  agreement(arn: string) {
+    return this.whole ? this.whole.agreements.get(arn) : this.store.getAgreement(arn);
+  }
 }
 
 export class CatalogService {
@@ -49,49 +171,90 @@ export class CatalogService {
     return this.options.registrationTokenTtlSeconds;
   }
 
-  /** Applies a checked catalog document; idempotent for documents that name their ids. */
-  async apply(doc: CatalogDocument): Promise<AppliedCatalog> {
-    const applied: AppliedCatalog = { accounts: [], products: [], agreements: [] };
-    const accessKeys: AccessKey[] = [];
-    const knownAccounts = new Set<string>();
+  /**
+   * Applies a checked catalog document in one transaction and says what it changed; idempotent
+   * for documents that name their ids. Entries that did not change are not written.
+   */
+  async apply(doc: CatalogDocument, options: ApplyOptions = {}): Promise<AppliedCatalog> {
+    const size =
+      (doc.accounts?.length ?? 0) + (doc.products?.length ?? 0) + (doc.agreements?.length ?? 0);
+    const prior = await Prior.read(this.store, options.prune === true || size > READ_WHOLE_ABOVE);
+    const create = new Set(options.create ?? []);
+    const changes = noChanges();
+    const writes: Required<Omit<CatalogChange, 'remove'>> = {
+      accounts: [],
+      accessKeys: [],
+      products: [],
+      agreements: [],
+    };
+    /** Counts `next` as created, updated or unchanged, and queues it when it changed. */
+    const track = async <K extends CatalogKind>(
+      kind: K,
+      id: string,
+      before: Promise<unknown> | unknown,
+      next: NonNullable<CatalogChange[K]>[number],
+      what: string,
+    ) => {
+      const was = (await before) as object | undefined;
+      if (was && create.has(kind)) throw new AlreadyExistsError(`${what} already exists`);
+      if (!was) changes[kind].created.push(id);
+      else if (same(was, next)) {
+        changes[kind].unchanged++;
+        return;
+      } else changes[kind].updated.push(id);
+      (writes[kind] as Array<typeof next>).push(next);
+    };
+
+    const applied: Omit<AppliedCatalog, 'changes'> = { accounts: [], products: [], agreements: [] };
+    const named = {
+      accounts: new Set<string>(),
+      accessKeys: new Set<string>(),
+      products: new Set<string>(),
+      agreements: new Set<string>(),
+    };
 
     for (const a of doc.accounts ?? []) {
       const accountId = a.accountId ?? newAccountId();
-      const existing = a.accountId ? await this.store.getAccount(accountId) : undefined;
+      const existing = a.accountId ? await prior.account(accountId) : undefined;
       const account: Account = {
         accountId,
         name: a.name ?? existing?.name ?? `account-${accountId}`,
       };
+      await track('accounts', accountId, existing, account, `account ${accountId}`);
       const keys: AccessKey[] = [];
       for (const k of a.accessKeys ?? []) {
-        const prior = k.accessKeyId ? await this.store.getAccessKey(k.accessKeyId) : undefined;
-        if (prior && prior.accountId !== accountId)
+        const before = k.accessKeyId ? await prior.accessKey(k.accessKeyId) : undefined;
+        if (before && before.accountId !== accountId)
           throw new CatalogError(
             `accounts.${accountId}.accessKeys`,
-            `access key ${prior.accessKeyId} belongs to another account`,
+            `access key ${before.accessKeyId} belongs to another account`,
           );
-        keys.push({
+        const key: AccessKey = {
           accessKeyId: k.accessKeyId ?? newAccessKeyId(),
           accountId,
-          secretAccessKey: k.secretAccessKey ?? prior?.secretAccessKey ?? newSecretAccessKey(),
-          sessionToken: k.sessionToken ?? null,
+          secretAccessKey: k.secretAccessKey ?? before?.secretAccessKey ?? newSecretAccessKey(),
+          // A key named without its secret keeps the credentials it has (an export without them).
+          sessionToken:
+            k.sessionToken ?? (k.secretAccessKey ? null : (before?.sessionToken ?? null)),
           region: k.region ?? null,
-        });
+        };
+        await track('accessKeys', key.accessKeyId, before, key, `access key ${key.accessKeyId}`);
+        named.accessKeys.add(key.accessKeyId);
+        keys.push(key);
       }
-      knownAccounts.add(accountId);
-      accessKeys.push(...keys);
+      named.accounts.add(accountId);
       applied.accounts.push({ ...account, accessKeys: keys });
     }
 
     const products = new Map<string, Product>();
     for (const p of doc.products ?? []) {
       if (
-        !knownAccounts.has(p.sellerAccountId) &&
-        !(await this.store.getAccount(p.sellerAccountId))
+        !named.accounts.has(p.sellerAccountId) &&
+        (options.prune || !(await prior.account(p.sellerAccountId)))
       )
         throw new CatalogError(
           `products.${p.productCode}.sellerAccountId`,
-          `account ${p.sellerAccountId} does not exist`,
+          `account ${p.sellerAccountId} does not exist${options.prune ? ' in the file' : ''}`,
         );
       const product: Product = {
         productCode: p.productCode,
@@ -102,59 +265,144 @@ export class CatalogService {
         meterUsageMode: p.meterUsageMode ?? 'hourly',
         publicKeyVersions: p.publicKeyVersions ?? null,
       };
+      await track(
+        'products',
+        product.productCode,
+        prior.product(product.productCode),
+        product,
+        `product ${product.productCode}`,
+      );
+      named.products.add(product.productCode);
       products.set(product.productCode, product);
       applied.products.push(product);
     }
 
-    for (const a of doc.agreements ?? [])
-      applied.agreements.push(await this.agreementFrom(a, products));
+    for (const a of doc.agreements ?? []) {
+      const [agreement, before] = await this.agreementFrom(a, products, prior, options.prune);
+      await track(
+        'agreements',
+        agreement.licenseArn,
+        before,
+        agreement,
+        `agreement ${agreement.licenseArn}`,
+      );
+      named.agreements.add(agreement.licenseArn);
+      applied.agreements.push(agreement);
+    }
 
-    await this.store.applyCatalog({
-      accounts: applied.accounts.map(({ accountId, name }) => ({ accountId, name })),
-      accessKeys,
-      products: applied.products,
-      agreements: applied.agreements,
-    });
-    return applied;
+    const remove: CatalogRemoval = {};
+    if (options.prune && prior.all)
+      for (const kind of CATALOG_KINDS) {
+        const gone = [...prior.all[kind].keys()].filter((id) => !named[kind].has(id));
+        changes[kind].removed.push(...gone);
+        remove[kind] = gone;
+      }
+
+    await this.store.applyCatalog({ ...writes, remove });
+    return { ...applied, changes };
   }
 
   private async agreementFrom(
     a: AgreementDocument,
     products: Map<string, Product>,
-  ): Promise<Agreement> {
+    prior: Prior,
+    prune = false,
+  ): Promise<[Agreement, Agreement | undefined]> {
     const path = `agreements.${a.productCode}.${a.customerAWSAccountId}`;
-    if (!products.has(a.productCode) && !(await this.store.getProduct(a.productCode)))
-      throw new CatalogError(path, `product ${a.productCode} does not exist`);
+    if (!products.has(a.productCode) && (prune || !(await prior.product(a.productCode))))
+      throw new CatalogError(
+        path,
+        `product ${a.productCode} does not exist${prune ? ' in the file' : ''}`,
+      );
     const licenseArn = a.licenseArn ?? defaultLicenseArn(a.productCode, a.customerAWSAccountId);
-    const prior = await this.store.getAgreement(licenseArn);
+    const before = await prior.agreement(licenseArn);
     if (
-      prior &&
-      (prior.productCode !== a.productCode || prior.customerAWSAccountId !== a.customerAWSAccountId)
+      before &&
+      (before.productCode !== a.productCode ||
+        before.customerAWSAccountId !== a.customerAWSAccountId)
     )
       throw new CatalogError(path, `licence ${licenseArn} belongs to another agreement`);
-    const status = a.status ?? prior?.status ?? 'active';
+    const status = a.status ?? before?.status ?? 'active';
     const now = this.now();
     let endedAt = a.endedAt ? new Date(a.endedAt) : null;
-    if (status === 'unsubscribed' && !endedAt) endedAt = prior?.endedAt ?? now;
+    if (status === 'unsubscribed' && !endedAt) endedAt = before?.endedAt ?? now;
     if (status === 'active') endedAt = null;
-    return {
+    const agreement: Agreement = {
       licenseArn,
       productCode: a.productCode,
       customerAWSAccountId: a.customerAWSAccountId,
       customerIdentifier:
         a.customerIdentifier ??
-        prior?.customerIdentifier ??
+        before?.customerIdentifier ??
         defaultCustomerIdentifier(a.productCode, a.customerAWSAccountId),
       status,
       // A catalog agreement that names no start existed before meterd knew of it.
       startedAt:
         a.startedAt === undefined
-          ? (prior?.startedAt ?? null)
+          ? (before?.startedAt ?? null)
           : a.startedAt === null
             ? null
             : new Date(a.startedAt),
       endedAt,
     };
+    return [agreement, before];
+  }
+
+  /**
+   * Deletes catalog entries and says what went. An account takes its access keys with it; an
+   * account that sells products, or a product with agreements, is refused unless `force`, which
+   * deletes those too. Usage records and audit events stay: they are billing history.
+   */
+  async remove(
+    target: { account: string } | { product: string } | { agreement: string },
+    options: { force?: boolean } = {},
+  ): Promise<CatalogChanges> {
+    const changes = noChanges();
+    const gone = (kind: CatalogKind, ids: string[]) => changes[kind].removed.push(...ids);
+    const removeProducts = async (codes: string[], owner?: string) => {
+      const agreements = (
+        await Promise.all(codes.map((productCode) => this.store.findAgreements({ productCode })))
+      ).flat();
+      if (agreements.length > 0 && !options.force)
+        throw new InUseError(
+          `${owner ?? `product ${codes[0]}`} has agreements (${some(agreements.map((a) => a.licenseArn))}); delete them first, or delete with force (--force, force=true) to remove them too`,
+        );
+      gone(
+        'agreements',
+        agreements.map((a) => a.licenseArn),
+      );
+      gone('products', codes);
+    };
+    if ('account' in target) {
+      const id = target.account;
+      if (!(await this.store.getAccount(id)))
+        throw new NotFoundError(`account ${id} does not exist`);
+      const sold = (await this.store.listProducts())
+        .filter((p) => p.sellerAccountId === id)
+        .map((p) => p.productCode);
+      if (sold.length > 0 && !options.force)
+        throw new InUseError(
+          `account ${id} sells products (${some(sold)}); delete them first, or delete with force (--force, force=true) to remove them and their agreements too`,
+        );
+      if (sold.length > 0) await removeProducts(sold, `account ${id}`);
+      gone(
+        'accessKeys',
+        (await this.store.listAccessKeys(id)).map((k) => k.accessKeyId),
+      );
+      gone('accounts', [id]);
+    } else if ('product' in target) {
+      if (!(await this.store.getProduct(target.product)))
+        throw new NotFoundError(`product ${target.product} does not exist`);
+      await removeProducts([target.product]);
+    } else {
+      if (!(await this.store.getAgreement(target.agreement)))
+        throw new NotFoundError(`agreement ${target.agreement} does not exist`);
+      gone('agreements', [target.agreement]);
+    }
+    await this.store.applyCatalog({
+      remove: Object.fromEntries(CATALOG_KINDS.map((k) => [k, changes[k].removed])),
+    });
+    return changes;
   }
 
   /**
@@ -192,8 +440,12 @@ export class CatalogService {
     return token;
   }
 
-  /** The whole catalog as a document that `apply` accepts (secrets included). */
-  async export(): Promise<CatalogDocument> {
+  /**
+   * The whole catalog as a document that `apply` accepts. Without secrets, applying it keeps
+   * the secrets a meterd holds (and generates new ones where it holds none).
+   */
+  async export(options: { secrets?: boolean } = {}): Promise<CatalogDocument> {
+    const secrets = options.secrets ?? true;
     const keys = await this.store.listAccessKeys();
     return {
       registrationTokenTtlSeconds: this.options.registrationTokenTtlSeconds,
@@ -204,8 +456,8 @@ export class CatalogService {
           .filter((k) => k.accountId === a.accountId)
           .map((k) => ({
             accessKeyId: k.accessKeyId,
-            secretAccessKey: k.secretAccessKey,
-            ...(k.sessionToken ? { sessionToken: k.sessionToken } : {}),
+            ...(secrets ? { secretAccessKey: k.secretAccessKey } : {}),
+            ...(k.sessionToken && secrets ? { sessionToken: k.sessionToken } : {}),
             ...(k.region ? { region: k.region } : {}),
           })),
       })),

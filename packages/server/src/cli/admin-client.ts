@@ -1,5 +1,7 @@
 /**
- * @module A small client of the admin API, used by the CLI subcommands.
+ * @module A small client of the admin API, used by the CLI subcommands. Whatever goes wrong
+ * on the way (no meterd listening, a refused token, something else at that URL) becomes an
+ * error that names the problem and the fix.
  */
 
 export interface AdminConnection {
@@ -7,6 +9,7 @@ export interface AdminConnection {
   adminToken: string;
 }
 
+/** An error answered by the admin API: its HTTP status and `{"error": {code, message}}`. */
 export class AdminApiError extends Error {
   constructor(
     readonly status: number,
@@ -15,6 +18,30 @@ export class AdminApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A failure that is not the admin API's answer: told to the user as it stands. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+/** Why a fetch got no answer, in words: "connection refused", "host not found", … */
+export function unreachable(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const words: Record<string, string> = {
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'host not found',
+    EAI_AGAIN: 'host not found',
+    ECONNRESET: 'connection reset',
+    ETIMEDOUT: 'timed out',
+    UND_ERR_CONNECT_TIMEOUT: 'timed out',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    UND_ERR_SOCKET: 'connection closed',
+  };
+  const code = cause?.code;
+  if (code && words[code]) return words[code];
+  return cause?.message ?? code ?? (error as Error).message;
 }
 
 /**
@@ -27,22 +54,52 @@ export async function adminRequest<T = unknown>(
   path: string,
   body?: unknown,
 ): Promise<T> {
-  const response = await fetch(new URL(`/admin/v1${path}`, conn.url), {
-    method,
-    headers: {
-      authorization: `Bearer ${conn.adminToken}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  let base: URL;
+  try {
+    base = new URL(conn.url);
+  } catch {
+    throw new CliError(`--url ${conn.url} is not a URL (e.g. http://127.0.0.1:9400)`);
+  }
+  let response: Response;
+  try {
+    response = await fetch(new URL(`/admin/v1${path}`, base), {
+      method,
+      headers: {
+        authorization: `Bearer ${conn.adminToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (error) {
+    throw new CliError(
+      `cannot reach meterd at ${base.origin} (${unreachable(error)}): is \`meterd serve\` running? set --url / METERD_URL`,
+    );
+  }
   const text = await response.text();
-  const json = text ? (JSON.parse(text) as unknown) : undefined;
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new CliError(
+      `${base.origin} answered ${method} ${path} with HTTP ${response.status} and no JSON: is --url / METERD_URL a meterd?`,
+    );
+  }
   if (!response.ok) {
     const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    if (response.status === 401)
+      throw new AdminApiError(
+        401,
+        error?.code ?? 'Unauthorized',
+        `meterd at ${base.origin} refused the admin token: set --admin-token / METERD_ADMIN_TOKEN to the token meterd printed at start`,
+      );
+    if (!error)
+      throw new CliError(
+        `${base.origin} answered ${method} ${path} with HTTP ${response.status}: is --url / METERD_URL a meterd?`,
+      );
     throw new AdminApiError(
       response.status,
-      error?.code ?? 'Error',
-      error?.message ?? `HTTP ${response.status}`,
+      error.code ?? 'Error',
+      error.message ?? `HTTP ${response.status}`,
     );
   }
   return json as T;

@@ -13,7 +13,12 @@ import {
   parseProduct,
   ACCOUNT_ID,
 } from '../catalog/document.js';
-import { NotFoundError, type CatalogService } from '../catalog/service.js';
+import {
+  NotFoundError,
+  summaryOf,
+  type CatalogChanges,
+  type CatalogService,
+} from '../catalog/service.js';
 import { DEFAULT_ROTATION_GRACE_SECONDS, type SigningKeys } from '../catalog/signing-keys.js';
 import { NUL, UNPAIRED_SURROGATE } from '../protocol/validate.js';
 import type { MeteringOperation, Store } from '../storage/store.js';
@@ -53,6 +58,24 @@ function limit(q: Query): number {
     );
   return v;
 }
+
+/** A yes/no query parameter: `true`/`false` (or `1`/`0`); absent gives `absent`. */
+function flag(q: Query, name: string, absent: boolean): boolean {
+  const v = q[name];
+  if (v === undefined || v === '') return absent;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new AdminError(400, 'InvalidParameter', `${name} must be true or false`);
+}
+
+/** What a delete removed, by kind (the kinds it removed nothing of left out). */
+const removedOf = (changes: CatalogChanges) => ({
+  removed: Object.fromEntries(
+    Object.entries(changes)
+      .filter(([, c]) => c.removed.length > 0)
+      .map(([kind, c]) => [kind, c.removed]),
+  ),
+});
 
 /** An events page token: the sequence number of the last event seen. */
 function sequence(after: string): number {
@@ -100,9 +123,15 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
       );
   });
 
-  // The catalog as a whole.
-  app.get('/catalog', async () => catalog.export());
-  app.post('/catalog', async (request) => catalog.apply(parseCatalogDocument(request.body)));
+  // The catalog as a whole. An apply answers what it changed, never a secret.
+  app.get<{ Querystring: Query }>('/catalog', async (request) =>
+    catalog.export({ secrets: flag(request.query, 'secrets', true) }),
+  );
+  app.post<{ Querystring: Query }>('/catalog', async (request) => {
+    const prune = flag(request.query, 'prune', false);
+    const { changes } = await catalog.apply(parseCatalogDocument(request.body), { prune });
+    return { summary: summaryOf(changes), changes };
+  });
 
   // Accounts and their access keys.
   app.get('/accounts', async () => {
@@ -117,9 +146,26 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
   app.post('/accounts', async (request, reply) => {
     const doc = parseAccount(request.body ?? {}, 'account');
     if (!doc.accessKeys) doc.accessKeys = [{}];
-    const applied = await catalog.apply({ accounts: [doc] });
+    const applied = await catalog.apply(
+      { accounts: [doc] },
+      { create: ['accounts', 'accessKeys'] },
+    );
     return reply.code(201).send(applied.accounts[0]);
   });
+  app.put<{ Params: { accountId: string } }>('/accounts/:accountId', async (request) => {
+    const doc = parseAccount({ ...body(request), accountId: request.params.accountId }, 'account');
+    return (await catalog.apply({ accounts: [doc] })).accounts[0];
+  });
+  app.delete<{ Params: { accountId: string }; Querystring: Query }>(
+    '/accounts/:accountId',
+    async (request) =>
+      removedOf(
+        await catalog.remove(
+          { account: request.params.accountId },
+          { force: flag(request.query, 'force', false) },
+        ),
+      ),
+  );
   app.get<{ Params: { accountId: string } }>('/accounts/:accountId', async (request) => {
     const account = await store.getAccount(request.params.accountId);
     if (!account) throw new NotFoundError(`account ${request.params.accountId} does not exist`);
@@ -133,8 +179,22 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
       if (!ACCOUNT_ID.test(accountId) || !(await store.getAccount(accountId)))
         throw new NotFoundError(`account ${accountId} does not exist`);
       const key = parseAccessKey(request.body ?? {}, 'accessKey');
-      const applied = await catalog.apply({ accounts: [{ accountId, accessKeys: [key] }] });
+      const applied = await catalog.apply(
+        { accounts: [{ accountId, accessKeys: [key] }] },
+        { create: ['accessKeys'] },
+      );
       return reply.code(201).send(applied.accounts[0]!.accessKeys[0]);
+    },
+  );
+  app.put<{ Params: { accountId: string; accessKeyId: string } }>(
+    '/accounts/:accountId/access-keys/:accessKeyId',
+    async (request) => {
+      const { accountId, accessKeyId } = request.params;
+      if (!ACCOUNT_ID.test(accountId) || !(await store.getAccount(accountId)))
+        throw new NotFoundError(`account ${accountId} does not exist`);
+      const key = parseAccessKey({ ...body(request), accessKeyId }, 'accessKey');
+      const applied = await catalog.apply({ accounts: [{ accountId, accessKeys: [key] }] });
+      return applied.accounts[0]!.accessKeys[0];
     },
   );
   app.delete<{ Params: { accessKeyId: string } }>(
@@ -153,6 +213,11 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     if (!product) throw new NotFoundError(`product ${request.params.productCode} does not exist`);
     return product;
   });
+  app.post('/products', async (request, reply) => {
+    const doc = parseProduct(request.body ?? {}, 'product');
+    const applied = await catalog.apply({ products: [doc] }, { create: ['products'] });
+    return reply.code(201).send(applied.products[0]);
+  });
   app.put<{ Params: { productCode: string } }>('/products/:productCode', async (request) => {
     const doc = parseProduct(
       { ...body(request), productCode: request.params.productCode },
@@ -160,6 +225,16 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     );
     return (await catalog.apply({ products: [doc] })).products[0];
   });
+  app.delete<{ Params: { productCode: string }; Querystring: Query }>(
+    '/products/:productCode',
+    async (request) =>
+      removedOf(
+        await catalog.remove(
+          { product: request.params.productCode },
+          { force: flag(request.query, 'force', false) },
+        ),
+      ),
+  );
 
   // Agreements.
   app.get<{ Querystring: Query }>('/agreements', async (request) => {
@@ -173,8 +248,25 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
   });
   app.post('/agreements', async (request, reply) => {
     const doc = parseAgreement(request.body ?? {}, 'agreement');
-    return reply.code(201).send((await catalog.apply({ agreements: [doc] })).agreements[0]);
+    const applied = await catalog.apply({ agreements: [doc] }, { create: ['agreements'] });
+    return reply.code(201).send(applied.agreements[0]);
   });
+  app.get<{ Params: { licenseArn: string } }>('/agreements/:licenseArn', async (request) => {
+    const agreement = await store.getAgreement(request.params.licenseArn);
+    if (!agreement)
+      throw new NotFoundError(`agreement ${request.params.licenseArn} does not exist`);
+    return agreement;
+  });
+  app.put<{ Params: { licenseArn: string } }>('/agreements/:licenseArn', async (request) => {
+    const doc = parseAgreement(
+      { ...body(request), licenseArn: request.params.licenseArn },
+      'agreement',
+    );
+    return (await catalog.apply({ agreements: [doc] })).agreements[0];
+  });
+  app.delete<{ Params: { licenseArn: string } }>('/agreements/:licenseArn', async (request) =>
+    removedOf(await catalog.remove({ agreement: request.params.licenseArn })),
+  );
   app.patch<{ Params: { licenseArn: string } }>('/agreements/:licenseArn', async (request) => {
     const prior = await store.getAgreement(request.params.licenseArn);
     if (!prior) throw new NotFoundError(`agreement ${request.params.licenseArn} does not exist`);
@@ -232,21 +324,23 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
   });
 
   // The audit trail and usage reports.
-  // A full page carries `nextToken`; pass it back as `after` for the next page.
+  // A page carries `nextToken` when more follow; pass it back as `after` for the next page.
   app.get<{ Querystring: Query }>('/events', async (request) => {
     const q = request.query;
     const size = limit(q);
+    // One event more than the page tells whether another page follows.
     const events = await store.listEvents({
       ...(q.eventName ? { eventName: q.eventName } : {}),
       ...(q.accountId ? { recipientAccountId: q.accountId } : {}),
       ...optional('startTime', time(q, 'startTime')),
       ...optional('endTime', time(q, 'endTime')),
       ...(q.after ? { after: sequence(q.after) } : {}),
-      limit: size,
+      limit: size + 1,
     });
+    const page = events.slice(0, size);
     return {
-      events: events.map((e) => e.event),
-      ...(events.length === size ? { nextToken: String(events.at(-1)!.seq) } : {}),
+      events: page.map((e) => e.event),
+      ...(events.length > size ? { nextToken: String(page.at(-1)!.seq) } : {}),
     };
   });
   app.get<{ Querystring: Query }>('/usage', async (request) => {

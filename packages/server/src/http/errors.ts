@@ -7,7 +7,7 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogError } from '../catalog/document.js';
-import { NotFoundError } from '../catalog/service.js';
+import { AlreadyExistsError, InUseError, NotFoundError } from '../catalog/service.js';
 import {
   AwsError,
   RequestEntityTooLargeException,
@@ -59,8 +59,9 @@ export function sendAdminError(request: FastifyRequest, reply: FastifyReply, err
     .send({ error: { code: error.code, message: error.message } });
 }
 
-const isAdmin = (request: FastifyRequest) =>
-  request.url.startsWith('/admin/') || request.url.startsWith('/_localstack/');
+/** Whether a request is the admin API's: `/admin` and everything under it, and the LocalStack
+ * Chaos API alias under `/_localstack/`. */
+const isAdmin = (request: FastifyRequest) => /^\/(?:admin|_localstack)(?:[/?#]|$)/.test(request.url);
 
 /** Answers anything thrown while serving a request (or refusing it before routing). */
 export function errorHandler(error: Error, request: FastifyRequest, reply: FastifyReply) {
@@ -97,6 +98,9 @@ function adminErrorOf(error: Thrown, request: FastifyRequest): AdminError {
   if (error instanceof AdminError) return error;
   if (error instanceof CatalogError) return new AdminError(400, 'InvalidCatalog', error.message);
   if (error instanceof NotFoundError) return new AdminError(404, 'NotFound', error.message);
+  if (error instanceof AlreadyExistsError)
+    return new AdminError(409, 'AlreadyExists', error.message);
+  if (error instanceof InUseError) return new AdminError(409, 'InUse', error.message);
   // A full disk or a lost database: nothing was written, the write may be sent again later.
   // The store's write health logs the episode once (storage/health.ts), not each refusal.
   if (error instanceof TransientStoreError)

@@ -22,9 +22,16 @@ export function agreementLookup(f: AgreementFilter): Step {
   return ['agreementsByProduct', { product: f.productCode }];
 }
 
-/** The upserts that apply a catalog change, parents before children. */
+/** The deletes of a catalog change, children before parents, then its upserts, parents first. */
 export function catalogWrites(change: CatalogChange, now: number): Step[] {
+  const remove = change.remove ?? {};
+  const deletes = (name: QueryName, ids: string[] | undefined) =>
+    (ids ?? []).map((id): Step => [name, { id }]);
   return [
+    ...deletes('deleteAgreement', remove.agreements),
+    ...deletes('deleteProduct', remove.products),
+    ...deletes('deleteAccessKey', remove.accessKeys),
+    ...deletes('deleteAccount', remove.accounts),
     ...(change.accounts ?? []).map((a): Step => ['upsertAccount', rows.accountParams(a, now)]),
     ...(change.accessKeys ?? []).map((k): Step => [
       'upsertAccessKey',

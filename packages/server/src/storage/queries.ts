@@ -91,6 +91,9 @@ export function buildQueries(db: Kysely<Database>) {
       'created_at',
     ]),
     deleteAccessKey: db.deleteFrom('access_keys').where('access_key_id', '=', param('id')),
+    deleteAccount: db.deleteFrom('accounts').where('account_id', '=', param('id')),
+    deleteProduct: db.deleteFrom('products').where('product_code', '=', param('id')),
+    deleteAgreement: db.deleteFrom('agreements').where('license_arn', '=', param('id')),
     upsertProduct: upsert(db, 'products', 'product_code', [
       'product_code',
       'seller_account_id',

@@ -395,6 +395,79 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it('deletes accounts, products and agreements with their children, and keeps usage', async () => {
+      await withStore(async (store) => {
+        await store.applyCatalog({
+          accounts: [seller, buyer],
+          accessKeys: [sellerKey, buyerKey],
+          products: [saas, container],
+          agreements: [a1, a2, a3],
+        });
+        const kept = row({ productCode: saas.productCode, licenseArn: a1.licenseArn });
+        await record(store, [kept]);
+        // Warm any cache, so that the reads below show what the deletes changed.
+        await store.findCustomerAgreements(saas.productCode, {
+          accounts: [buyer.accountId],
+          identifiers: [],
+        });
+        await store.getAgreement(a2.licenseArn);
+
+        await store.applyCatalog({ remove: { agreements: [a2.licenseArn] } });
+        assert.equal(await store.getAgreement(a2.licenseArn), undefined);
+        assert.deepEqual(await store.findAgreements({ productCode: saas.productCode }), [a1]);
+
+        // A product takes its agreements with it; the other product's stay.
+        await store.applyCatalog({ remove: { products: [saas.productCode] } });
+        assert.equal(await store.getProduct(saas.productCode), undefined);
+        assert.equal(await store.getAgreement(a1.licenseArn), undefined);
+        assert.deepEqual(
+          await store.findCustomerAgreements(saas.productCode, {
+            accounts: [buyer.accountId],
+            identifiers: [],
+          }),
+          [],
+        );
+        assert.deepEqual(await store.findAgreements({}), [a3]);
+
+        // An account takes its keys with it.
+        await store.applyCatalog({ remove: { accounts: [buyer.accountId] } });
+        assert.equal(await store.getAccount(buyer.accountId), undefined);
+        assert.equal(await store.getAccessKey(buyerKey.accessKeyId), undefined);
+        assert.deepEqual(await store.listAccessKeys(), [sellerKey]);
+
+        // An account that still sells a product stays, and so does everything else of the change.
+        await assert.rejects(
+          store.applyCatalog({
+            remove: { agreements: [a3.licenseArn], accounts: [seller.accountId] },
+          }),
+        );
+        assert.deepEqual(await store.getAccount(seller.accountId), seller);
+        assert.deepEqual(await store.getAgreement(a3.licenseArn), a3);
+
+        // Deletes come before upserts, children before parents, in one change.
+        await store.applyCatalog({
+          remove: {
+            agreements: [a3.licenseArn],
+            products: [container.productCode],
+            accessKeys: [sellerKey.accessKeyId],
+            accounts: [seller.accountId],
+          },
+          accounts: [buyer],
+        });
+        assert.deepEqual(await store.listAccounts(), [buyer]);
+        assert.deepEqual(await store.listProducts(), []);
+        assert.deepEqual(await store.listAccessKeys(), []);
+        // Ids that do not exist are no error.
+        await store.applyCatalog({ remove: { products: ['no-such-product'] } });
+
+        // Usage is billing history: it outlives its product and agreement.
+        assert.deepEqual(
+          (await store.listUsage({ limit: 10 })).records.map((r) => r.meteringRecordId),
+          [kept.meteringRecordId],
+        );
+      });
+    });
+
     it('rotates signing keys and registers tasks once, with their event', async () => {
       await withStore(async (store, restart) => {
         const key = (version: number): SigningKey => ({
@@ -590,6 +663,19 @@ for (const backend of BACKENDS) {
           written.filter((r) => r.dimension === 'odd').map((r) => r.meteringRecordId),
         );
         assert.equal(odd.next, undefined);
+        // A page of exactly the records there are is the last one.
+        const exact = await store.listUsage({ limit: 35 });
+        assert.equal(exact.records.length, 35);
+        assert.equal(exact.next, undefined);
+        const almost = await store.listUsage({ limit: 34 });
+        assert.equal(almost.records.length, 34);
+        assert.ok(almost.next);
+        const rest = await store.listUsage({ limit: 34, after: almost.next });
+        assert.deepEqual(
+          rest.records.map((r) => r.meteringRecordId),
+          [written.at(-1)!.meteringRecordId],
+        );
+        assert.equal(rest.next, undefined);
         const first = odd.records[0]!;
         const original = written.find((r) => r.meteringRecordId === first.meteringRecordId)!;
         assert.deepEqual(first, stood(original));
@@ -653,11 +739,12 @@ for (const backend of BACKENDS) {
             const found = await pages(store, { ...filter, limit });
             const label = `${JSON.stringify(filter)} by ${limit}`;
             assert.deepEqual(found.flat(), expected, label);
-            // Full pages carry a cursor: a last page of exactly `limit` is followed by an empty one.
+            // A page carries a cursor only when a record follows it: no empty last page.
             const full = Math.floor(expected.length / limit);
+            const rest = expected.length % limit;
             assert.deepEqual(
               found.map((p) => p.length),
-              [...Array(full).fill(limit), expected.length % limit],
+              expected.length === 0 ? [0] : [...Array(full).fill(limit), ...(rest ? [rest] : [])],
               label,
             );
           }

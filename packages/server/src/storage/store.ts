@@ -56,6 +56,20 @@ export interface CatalogChange {
   accessKeys?: AccessKey[];
   products?: Product[];
   agreements?: Agreement[];
+  /** Entries deleted, by id, before the upserts: children before their parents. */
+  remove?: CatalogRemoval;
+}
+
+/**
+ * Catalog entries to delete, by id. An account takes its access keys with it, and a product
+ * its agreements; an account that still sells a product cannot be deleted. Usage records,
+ * audit events and registration tokens are history and stay.
+ */
+export interface CatalogRemoval {
+  accounts?: string[];
+  accessKeys?: string[];
+  products?: string[];
+  agreements?: string[];
 }
 
 export interface AgreementFilter {
@@ -93,7 +107,7 @@ export interface UsageFilter {
 
 export interface UsagePage {
   records: UsageRecordRow[];
-  /** Where the next page starts; absent when this page is the last. */
+  /** Where the next page starts; absent when no record follows this page. */
   next?: string;
 }
 
@@ -121,7 +135,7 @@ export interface Store {
   listAccessKeys(accountId?: string): Promise<AccessKey[]>;
   listProducts(): Promise<Product[]>;
 
-  // Catalog writes: upserts by primary key, all in one transaction.
+  // Catalog writes: deletes, then upserts by primary key, all in one transaction.
   applyCatalog(change: CatalogChange): Promise<void>;
   deleteAccessKey(accessKeyId: string): Promise<boolean>;
   putRegistrationToken(token: RegistrationToken): Promise<void>;

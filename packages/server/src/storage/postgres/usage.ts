@@ -130,13 +130,16 @@ export class PostgresUsage implements UsagePart {
     });
   }
 
-  /** Pages follow metering record ids; a cursor is the last id returned. */
+  /**
+   * Pages follow metering record ids; a cursor is the last id returned. One record more than a
+   * page is read, so a page carries a cursor only when another record follows it.
+   */
   async listUsage(filter: UsageFilter): Promise<UsagePage> {
-    const found = await this.sql.allOf<Row<'usage_records'>>(usageQuery(postgresCompiler, filter));
-    const records = found.map(toUsage);
-    return records.length === filter.limit
-      ? { records, next: records.at(-1)!.meteringRecordId }
-      : { records };
+    const query = usageQuery(postgresCompiler, { ...filter, limit: filter.limit + 1 });
+    const records = (await this.sql.allOf<Row<'usage_records'>>(query)).map(toUsage);
+    if (records.length <= filter.limit) return { records };
+    records.length = filter.limit;
+    return { records, next: records.at(-1)!.meteringRecordId };
   }
 
   async countUsage() {

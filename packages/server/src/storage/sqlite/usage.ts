@@ -146,10 +146,15 @@ export class SqliteUsage implements UsagePart {
     );
   }
 
-  /** Pages follow the order recorded; a cursor is the last record returned (batch and index). */
+  /**
+   * Pages follow the order recorded; a cursor is the last record returned (batch and index). A
+   * page carries one only when another matching record follows it, so no page is empty but a
+   * report's only one.
+   */
   async listUsage(filter: UsageFilter): Promise<UsagePage> {
     const after = parseCursor(filter.after);
     const records: UsageRecordRow[] = [];
+    let last = '';
     let from = after.seq;
     for (;;) {
       const batches = this.sql.allOf<BatchRow>(
@@ -161,8 +166,9 @@ export class SqliteUsage implements UsagePart {
           if (batch.seq === after.seq && index <= after.index) continue;
           const record = unpack(batch, packed[index]!);
           if (!matches(record, filter)) continue;
+          if (records.length === filter.limit) return { records, next: last };
           records.push(record);
-          if (records.length === filter.limit) return { records, next: cursorOf(batch.seq, index) };
+          last = cursorOf(batch.seq, index);
         }
       }
       if (batches.length < PAGE_BATCHES) return { records };
