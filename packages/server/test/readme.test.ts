@@ -157,7 +157,7 @@ describe('the README examples, against the default start', { concurrency: 3 }, (
     for (const e of EXAMPLES) assert.ok(e.code, e.name);
   });
 
-  for (const example of EXAMPLES)
+  for (const [n, example] of EXAMPLES.entries())
     it(`runs ${example.name} unchanged and stores its record`, async (t) => {
       if (!TOOLS[example.lang])
         return t.skip(`${example.lang === 'sh' ? 'aws' : 'boto3'} is not installed`);
@@ -167,7 +167,7 @@ describe('the README examples, against the default start', { concurrency: 3 }, (
         const code = example.code.replaceAll(ENDPOINT, `127.0.0.1:${meterd.port}`);
         const file = join(
           work,
-          { ts: 'example.ts', python: 'example.py', sh: 'example.sh' }[example.lang],
+          `example-${n}.${{ ts: 'ts', python: 'py', sh: 'sh' }[example.lang]}`, // one file each: they run together
         );
         writeFileSync(file, code);
         const [command, ...args] = {
