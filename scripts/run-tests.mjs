@@ -12,7 +12,7 @@ const INTEGRATION = join('packages', 'server', 'test');
 const POSTGRES_ONLY = /(multi-instance|postgres-outage)\.test\.ts$/;
 // Lines in which a test reports what it measured (kills survived, inputs fuzzed, ...).
 const FIGURE =
-  /^# (crash test(?: \([^)]*(?:\([^)]*\))?\))?|fuzz|authorization matrix|multi-instance|full disk|postgres outage):/;
+  /^# (crash test(?: \([^)]*(?:\([^)]*\))?\))?|fuzz|authorization matrix|multi-instance|full disk|postgres outage|pack and install):/;
 
 function testFiles(roots) {
   const files = [];

@@ -15,6 +15,10 @@ if (process.argv.includes('--remove')) {
     if (existsSync(dir) && readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
 } else {
   if (!existsSync(join(model, 'dist'))) throw new Error(`${model}/dist is missing: build first`);
+  // Source maps stay behind: they point at sources that are not published.
   for (const entry of ['package.json', 'dist'])
-    cpSync(join(model, entry), join(target, entry), { recursive: true });
+    cpSync(join(model, entry), join(target, entry), {
+      recursive: true,
+      filter: (source) => !source.endsWith('.map'),
+    });
 }

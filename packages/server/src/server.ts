@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { parseCatalogText, type CatalogDocument } from './catalog/document.js';
-import { demoCatalog, describeDemo } from './catalog/demo.js';
+import { demoCatalog, describeDemo, isLoopback, retirePublishedDemoKeys } from './catalog/demo.js';
 import { CatalogService } from './catalog/service.js';
 import { SigningKeys } from './catalog/signing-keys.js';
 import { buildApp } from './http/app.js';
@@ -90,7 +90,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       options.registrationTokenTtlSeconds ?? doc?.registrationTokenTtlSeconds ?? DEFAULT_TOKEN_TTL,
   });
   let demo: string | undefined;
+  // The demo's published secrets are for a demo on loopback only (docs/behaviour.md, W7).
+  const publishedDemo = !doc && isLoopback(options.host);
   if (doc) {
+    const retired = await retirePublishedDemoKeys(store, doc);
+    if (retired.length)
+      logger.warn(
+        { accessKeyIds: retired },
+        'demo access keys with published secrets removed: they are accepted by the demo on loopback only',
+      );
     const applied = await catalog.apply(doc);
     logger.info(
       {
@@ -101,7 +109,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       'catalog applied',
     );
   } else {
-    await catalog.apply(await demoCatalog(store));
+    await catalog.apply(await demoCatalog(store, { published: publishedDemo }));
   }
   const signingKeys = new SigningKeys(store);
   await signingKeys.ensure();
@@ -152,7 +160,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
-  if (!doc) demo = await describeDemo(store, url, region);
+  if (!doc) demo = await describeDemo(store, url, region, publishedDemo);
   if (demo || generatedToken)
     printToStderr(
       [

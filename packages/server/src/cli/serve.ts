@@ -10,6 +10,7 @@ import { startServer } from '../server.js';
 import { DEFAULT_POSTGRES_TIMEOUTS } from '../storage/postgres/store.js';
 import { parseQuotaFlag, QuotaError } from '../domain/quotas.js';
 import { integer } from './options.js';
+import { startedByNpmExec, watchParent } from './parent-watch.js';
 
 // The HTTP resource limits of `meterd serve`: [key of Limits (the flag is its kebab case),
 // placeholder, help]. Each is also METERD_ and the flag in upper snake case.
@@ -138,9 +139,15 @@ export function addServeCommand(program: Command): void {
     // Installed before meterd starts, so that a signal during start-up stops it once started
     // rather than killing it half-way.
     let server: Awaited<ReturnType<typeof startServer>> | undefined = undefined;
-    let stopping: NodeJS.Signals | undefined;
-    const shutdown = (running: NonNullable<typeof server>, signal: NodeJS.Signals) => {
-      running.logger.info({ signal }, 'shutting down');
+    let stopping: NodeJS.Signals | 'parent exited' | undefined;
+    const shutdown = (
+      running: NonNullable<typeof server>,
+      signal: NodeJS.Signals | 'parent exited',
+    ) => {
+      running.logger.info(
+        signal === 'parent exited' ? { reason: signal } : { signal },
+        'shutting down',
+      );
       running.close().then(
         () => process.exit(0),
         (error: unknown) => {
@@ -156,6 +163,15 @@ export function addServeCommand(program: Command): void {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    // Under npx, the npx process ending (SIGTERM sent to it, which it does not pass on) is a
+    // signal to stop too; a terminal's Ctrl-C reaches meterd itself. Not a second signal when
+    // a shutdown is already under way.
+    if (startedByNpmExec())
+      watchParent(() => {
+        if (stopping) return;
+        stopping = 'parent exited';
+        if (server) shutdown(server, stopping);
+      });
     server = await startServer({
       port: opts.port,
       host: opts.host,

@@ -61,7 +61,8 @@ export function sendAdminError(request: FastifyRequest, reply: FastifyReply, err
 
 /** Whether a request is the admin API's: `/admin` and everything under it, and the LocalStack
  * Chaos API alias under `/_localstack/`. */
-const isAdmin = (request: FastifyRequest) => /^\/(?:admin|_localstack)(?:[/?#]|$)/.test(request.url);
+const isAdmin = (request: FastifyRequest) =>
+  /^\/(?:admin|_localstack)(?:[/?#]|$)/.test(request.url);
 
 /** Answers anything thrown while serving a request (or refusing it before routing). */
 export function errorHandler(error: Error, request: FastifyRequest, reply: FastifyReply) {

@@ -49,6 +49,9 @@ export interface StartOptions {
   pidNamespace?: boolean;
   /** A PostgreSQL database of the caller's (who drops it), instead of a fresh one. */
   databaseUrl?: string;
+  /** A data directory of the caller's (who removes it), instead of a temporary one. */
+  dataDir?: string;
+  host?: string;
 }
 
 /** Starts `meterd serve` on a free port and resolves once it listens. */
@@ -62,6 +65,8 @@ export async function startMeterd(options: StartOptions = {}): Promise<Meterd> {
       ...(options.processGroup ? { processGroup: true } : {}),
       ...(options.pidNamespace ? { pidNamespace: true } : {}),
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.host ? { host: options.host } : {}),
     }),
   );
 }
