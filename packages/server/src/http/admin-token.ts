@@ -57,7 +57,12 @@ export function keptAdminToken(dataDir: string): AdminToken {
   try {
     existing = readFileSync(path, 'utf8').trim();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw error; // the data directory's own problem
+    if (code !== 'ENOENT')
+      throw new Error(
+        `cannot read the admin token kept in ${path} (${(error as Error).message}): remove it to have a new one generated, or give one with --admin-token-file`,
+      );
   }
   if (existing) {
     // A copy restored or made by hand may have lost its mode: the token is a secret.
