@@ -60,7 +60,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         operation: request.meterdOperation,
         outcome: request.meterdOutcome ?? (reply.statusCode < 400 ? 'Success' : undefined),
         // A refused call: what it was told, about which product, and who called.
-        error: request.meterdErrorMessage,
+        errorMessage: request.meterdErrorMessage,
         productCode: request.meterdProductCode,
         callerAccount: request.meterdCallerAccount,
         status: reply.statusCode,
