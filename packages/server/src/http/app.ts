@@ -63,6 +63,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         url: request.url.split('?')[0],
         operation: request.meterdOperation,
         outcome: request.meterdOutcome ?? (reply.statusCode < 400 ? 'Success' : undefined),
+        // A refused call: what it was told, about which product, and who called.
+        errorMessage: request.meterdErrorMessage,
+        productCode: request.meterdProductCode,
+        callerAccount: request.meterdCallerAccount,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
       },
@@ -83,6 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const dispatcher = new Dispatcher({
     deps: { store, region: options.region, signingKeys: options.signingKeys },
     log: app.log,
+    onUsageStored: metrics.observeStored,
     ...(options.beforeOperation ? { beforeOperation: options.beforeOperation } : {}),
   });
   await app.register(awsEndpoint, {
