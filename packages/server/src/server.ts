@@ -18,10 +18,12 @@ import { Metrics, writeHealthObserver } from './http/metrics.js';
 import { resolveQuotas } from './domain/quotas.js';
 import type { BeforeOperation } from './operations/dispatcher.js';
 import { FaultInjector } from './operations/faults.js';
+import { MovableClock } from './operations/clock.js';
 import { quotaHook } from './operations/quotas.js';
 import { openStore } from './storage/open.js';
 import type { PostgresTimeouts } from './storage/postgres/store.js';
 import type { Store } from './storage/store.js';
+import { systemClock } from './domain/clock.js';
 
 export interface ServeOptions {
   port: number;
@@ -47,6 +49,10 @@ export interface ServeOptions {
   localstackChaosApi?: boolean;
   /** How often the stored fault rules are read again, in milliseconds (default 1000). */
   faultRefreshMs?: number;
+  /** Let the admin API move the clock (`--clock-control`); real time otherwise. */
+  clockControl?: boolean;
+  /** How often the stored clock offset is read again, in milliseconds (default 1000). */
+  clockRefreshMs?: number;
 }
 
 export interface RunningServer {
@@ -85,9 +91,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     onCommit: metrics.observeCommit,
     onWriteHealth: writeHealthObserver(metrics, logger),
   });
+  // The business clock: movable with --clock-control (its offset shared through the store).
+  const clock = options.clockControl
+    ? await MovableClock.start({
+        store,
+        ...(options.clockRefreshMs ? { refreshMs: options.clockRefreshMs } : {}),
+        onRefreshError: (err) => logger.warn({ err }, 'the clock offset could not be read'),
+      })
+    : undefined;
+  const now = clock?.now ?? systemClock;
   const catalog = new CatalogService(store, {
     registrationTokenTtlSeconds:
       options.registrationTokenTtlSeconds ?? doc?.registrationTokenTtlSeconds ?? DEFAULT_TOKEN_TTL,
+    now,
   });
   let demo: string | undefined;
   // The demo's published secrets are for a demo on loopback only (docs/behaviour.md, W7).
@@ -111,7 +127,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   } else {
     await catalog.apply(await demoCatalog(store, { published: publishedDemo }));
   }
-  const signingKeys = new SigningKeys(store);
+  const signingKeys = new SigningKeys(store, now);
   await signingKeys.ensure();
 
   let refreshFailing = false;
@@ -155,7 +171,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logger,
     beforeOperation: hooks,
     faults: { injector: faults, localstackPath: options.localstackChaosApi ?? false },
+    ...(clock ? { clock } : {}),
   });
+  if (clock) logger.warn(await clock.state(), 'the clock is movable (--clock-control)');
   await app.listen({ port: options.port, host: options.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -185,6 +203,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       (closing ??= (async () => {
         await app.close();
         faults.stop();
+        clock?.stop();
         await store.close();
         await logs.settle();
       })()),

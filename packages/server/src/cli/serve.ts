@@ -119,6 +119,12 @@ export function addServeCommand(program: Command): void {
       ).env('METERD_LOCALSTACK_CHAOS_API'),
     )
     .addOption(
+      new Option(
+        '--clock-control',
+        'let the admin API move the clock (/admin/v1/clock, `meterd clock`), for tests',
+      ).env('METERD_CLOCK_CONTROL'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .env('METERD_LOG_LEVEL')
         .default('info')
@@ -190,6 +196,7 @@ export function addServeCommand(program: Command): void {
       limits: Object.fromEntries(LIMIT_FLAGS.map(([key]) => [key, opts[key]])),
       ...(opts.awsQuotas ? { awsQuotas: opts.awsQuotas === true ? {} : opts.awsQuotas } : {}),
       localstackChaosApi: Boolean(opts.localstackChaosApi),
+      clockControl: Boolean(opts.clockControl),
     });
     if (stopping) shutdown(server, stopping);
   });
