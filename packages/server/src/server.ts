@@ -30,8 +30,10 @@ import {
 import { Metrics, writeHealthObserver } from './http/metrics.js';
 import { resolveQuotas } from './domain/quotas.js';
 import type { BeforeOperation } from './operations/dispatcher.js';
+import { MovableClock } from './operations/clock.js';
 import { FaultInjector } from './operations/faults.js';
 import { quotaHook } from './operations/quotas.js';
+import { systemClock } from './domain/clock.js';
 import { openStore } from './storage/open.js';
 import type { PostgresTimeouts } from './storage/postgres/store.js';
 import type { Store } from './storage/store.js';
@@ -65,6 +67,10 @@ export interface ServeOptions {
   localstackChaosApi?: boolean;
   /** How often the stored fault rules are read again, in milliseconds (default 1000). */
   faultRefreshMs?: number;
+  /** Let the admin API move the clock (`--clock-control`); real time otherwise. */
+  clockControl?: boolean;
+  /** How often the stored clock offset is read again, in milliseconds (default 1000). */
+  clockRefreshMs?: number;
 }
 
 export interface RunningServer {
@@ -122,12 +128,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   let app: FastifyInstance | undefined;
   let faults: FaultInjector | undefined;
+  let clock: MovableClock | undefined;
   try {
+    // The business clock: movable with --clock-control (its offset shared through the store).
+    clock = options.clockControl
+      ? await MovableClock.start({
+          store,
+          ...(options.clockRefreshMs ? { refreshMs: options.clockRefreshMs } : {}),
+          onRefreshError: (err) => logger.warn({ err }, 'the clock offset could not be read'),
+        })
+      : undefined;
+    const now = clock?.now ?? systemClock;
     const catalog = new CatalogService(store, {
       registrationTokenTtlSeconds:
         options.registrationTokenTtlSeconds ??
         doc?.registrationTokenTtlSeconds ??
         DEFAULT_TOKEN_TTL,
+      now,
     });
     // The demo's published secrets are for a demo on loopback only (docs/behaviour.md, W7).
     const publishedDemo = !doc && isLoopback(options.host);
@@ -150,7 +167,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     } else {
       await catalog.apply(await demoCatalog(store, { published: publishedDemo }));
     }
-    const signingKeys = new SigningKeys(store);
+    const signingKeys = new SigningKeys(store, now);
     await signingKeys.ensure();
 
     let refreshFailing = false;
@@ -200,7 +217,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       logger,
       beforeOperation: hooks,
       faults: { injector: faults, localstackPath: options.localstackChaosApi ?? false },
+      ...(clock ? { clock } : {}),
     });
+    if (clock) logger.warn(await clock.state(), 'the clock is movable (--clock-control)');
     await app.listen({ port: options.port, host: options.host }).catch((error: unknown) => {
       throw listenError(error, options.host, options.port);
     });
@@ -215,6 +234,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
     const running = app;
     const injector = faults;
+    const movable = clock;
     let closing: Promise<void> | undefined;
     return {
       app: running,
@@ -226,6 +246,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         (closing ??= (async () => {
           await running.close();
           injector.stop();
+          movable?.stop();
           await store.close();
           await logs.settle();
         })()),
@@ -234,6 +255,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // A failed start lets go of the store, and with it the data directory's lock.
     await app?.close().catch(() => undefined);
     faults?.stop();
+    clock?.stop();
     await store.close().catch(() => undefined);
     await logs.settle();
     throw error;

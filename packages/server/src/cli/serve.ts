@@ -131,6 +131,13 @@ export function addServeCommand(program: Command): void {
       ),
     )
     .addOption(
+      booleanOption(
+        '--clock-control',
+        'METERD_CLOCK_CONTROL',
+        'let the admin API move the clock (/admin/v1/clock, `meterd clock`), for tests',
+      ),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .env('METERD_LOG_LEVEL')
         .default('info')
@@ -212,6 +219,7 @@ export function addServeCommand(program: Command): void {
       limits: Object.fromEntries(LIMIT_FLAGS.map(([key]) => [key, opts[key]])),
       ...(opts.awsQuotas ? { awsQuotas: opts.awsQuotas === true ? {} : opts.awsQuotas } : {}),
       localstackChaosApi: Boolean(opts.localstackChaosApi),
+      clockControl: Boolean(opts.clockControl),
     });
     if (stopping) shutdown(server, stopping);
   });

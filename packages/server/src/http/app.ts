@@ -13,6 +13,8 @@ import { MAX_BODY_BYTES } from '../protocol/wire.js';
 import type { Store } from '../storage/store.js';
 import { adminRoutes } from './admin-routes.js';
 import { faultRoutes } from './fault-routes.js';
+import { clockRoutes } from './clock-routes.js';
+import type { MovableClock } from '../operations/clock.js';
 import type { FaultInjector } from '../operations/faults.js';
 import { awsEndpoint } from './aws-endpoint.js';
 import { AdminError, errorHandler, notFoundHandler, sendAdminError } from './errors.js';
@@ -30,7 +32,10 @@ export interface AppOptions {
   verifySignatures: boolean;
   limits?: Limits;
   logger?: FastifyBaseLogger;
+  /** The business clock of the AWS endpoint (default: the movable clock, else real time). */
   now?: Clock;
+  /** The movable clock (`--clock-control`), served under /admin/v1/clock. */
+  clock?: MovableClock;
   /** Hooks run before every AWS operation, in this order (see operations/dispatcher.ts). */
   beforeOperation?: BeforeOperation[];
   /** The fault rules, served under /admin/v1/faults (and /_localstack/chaos/faults if asked). */
@@ -78,12 +83,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler(notFoundHandler);
   app.setErrorHandler(errorHandler);
 
+  // Signature skew is checked against real time, whatever the business clock shows: callers
+  // sign with their own clock.
   const auth = new Authenticator({
     store,
     region: options.region,
     verifySignatures: options.verifySignatures,
-    ...(options.now ? { now: options.now } : {}),
   });
+  const now = options.now ?? options.clock?.now;
   const dispatcher = new Dispatcher({
     deps: { store, region: options.region, signingKeys: options.signingKeys },
     log: app.log,
@@ -95,7 +102,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     auth,
     metrics,
     region: options.region,
-    ...(options.now ? { now: options.now } : {}),
+    ...(now ? { now } : {}),
+    keepRealTime: options.clock !== undefined,
   });
   await app.register(adminRoutes, {
     prefix: '/admin/v1',
@@ -104,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     signingKeys: options.signingKeys,
     adminToken: options.adminToken,
   });
+  await app.register(clockRoutes, options);
   if (options.faults)
     await app.register(faultRoutes, {
       faults: options.faults.injector,

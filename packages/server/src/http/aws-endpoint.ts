@@ -25,6 +25,8 @@ export interface AwsEndpointOptions {
   metrics: Metrics;
   region: string;
   now?: Clock;
+  /** Keep each call's real time beside the clock's (the clock is movable). */
+  keepRealTime?: boolean;
 }
 
 /** Registers `POST /` in its own context: raw bodies, for signatures and the dispatcher. */
@@ -71,6 +73,7 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
       sourceIp: request.ip,
       userAgent: String(request.headers['user-agent'] ?? ''),
       now: now(),
+      ...(options.keepRealTime ? { realTime: new Date() } : {}),
     };
     const answer = await dispatcher.dispatch(operation, ctx, body);
     // An injected fault: the socket closes with no answer (the call is audited).

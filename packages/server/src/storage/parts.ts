@@ -1,6 +1,7 @@
 /**
  * @module A Store assembled from a backend's parts: its catalog (catalog.ts), its usage
- * (usage.ts) and its fault rules (faults.ts) answer their methods of the contract; the backend's store.ts adds the rest
+ * (usage.ts), its fault rules (faults.ts) and its clock (clock.ts) answer their methods of the
+ * contract; the backend's store.ts adds the rest
  * (events, ping, close) and opens the database.
  */
 
@@ -35,6 +36,9 @@ export type UsagePart = Pick<Store, 'recordUsage' | 'listUsage' | 'countUsage'>;
 /** The fault rules (sqlite/faults.ts, postgres/faults.ts). */
 export type FaultsPart = Pick<Store, 'getFaultRules' | 'updateFaultRules'>;
 
+/** The clock's offset (sqlite/clock.ts, postgres/clock.ts). */
+export type ClockPart = Pick<Store, 'getClock' | 'updateClock'>;
+
 /** Forwards the catalog's and the usage's methods to a backend's parts. */
 export abstract class StoreOfParts implements Omit<
   Store,
@@ -43,6 +47,7 @@ export abstract class StoreOfParts implements Omit<
   protected abstract readonly catalog: CatalogPart;
   protected abstract readonly usage: UsagePart;
   protected abstract readonly faults: FaultsPart;
+  protected abstract readonly clock: ClockPart;
 
   getAccessKey(id: string) {
     return this.catalog.getAccessKey(id);
@@ -112,5 +117,11 @@ export abstract class StoreOfParts implements Omit<
   }
   updateFaultRules(...a: Parameters<Store['updateFaultRules']>) {
     return this.faults.updateFaultRules(...a);
+  }
+  getClock() {
+    return this.clock.getClock();
+  }
+  updateClock(...a: Parameters<Store['updateClock']>) {
+    return this.clock.updateClock(...a);
   }
 }

@@ -117,6 +117,12 @@ export interface StoredFaultRules {
   rules: FaultRule[];
 }
 
+/** The clock's offset over real time, in milliseconds; `version` grows with every change. */
+export interface StoredClock {
+  version: number;
+  offsetMs: number;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
 
@@ -178,6 +184,11 @@ export interface Store {
    * instances changing them at once do not lose a change); returns the set as stored.
    */
   updateFaultRules(change: (current: FaultRule[]) => FaultRule[]): Promise<StoredFaultRules>;
+
+  // The clock (see operations/clock.ts), shared by every instance on the database.
+  getClock(): Promise<StoredClock>;
+  /** Sets the offset to what `change` makes of the current one, in one transaction. */
+  updateClock(change: (offsetMs: number) => number): Promise<StoredClock>;
 
   /** Checks the database answers. */
   ping(): Promise<void>;

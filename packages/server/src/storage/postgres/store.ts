@@ -16,6 +16,7 @@ import { WriteHealth } from '../health.js';
 import type { EventFilter, Store, StoreObservers } from '../store.js';
 import { PostgresCatalog } from './catalog.js';
 import { PostgresFaults } from './faults.js';
+import { PostgresClock } from './clock.js';
 import { postgresCompiler, Statements } from './dialect.js';
 import { PgGroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
@@ -60,6 +61,7 @@ export class PostgresStore extends StoreOfParts implements Store {
   protected readonly catalog: PostgresCatalog;
   protected readonly usage: PostgresUsage;
   protected readonly faults: PostgresFaults;
+  protected readonly clock: PostgresClock;
 
   private constructor(options: PostgresOptions) {
     super();
@@ -89,6 +91,7 @@ export class PostgresStore extends StoreOfParts implements Store {
     this.catalog = new PostgresCatalog(this.sql, this.commits);
     this.usage = new PostgresUsage(this.sql, this.commits);
     this.faults = new PostgresFaults(this.pool, this.commits);
+    this.clock = new PostgresClock(this.pool, this.commits);
   }
 
   static async open(options: PostgresOptions): Promise<PostgresStore> {
