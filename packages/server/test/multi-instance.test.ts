@@ -82,9 +82,34 @@ describe(
         throw error;
       });
 
+      // A database slowed by a loaded machine may time out, and the call then hands its records
+      // back in UnprocessedRecords, as AWS may: a seller sends them again, and so does this test.
+      // Every answer, first or resent, must still agree on one MeteringRecordId per record.
+      let handedBack = 0;
+      const resent: BatchMeterUsageCommandOutput[] = [];
+      for (const [i, answer] of answers.entries()) {
+        let pending = answer.UnprocessedRecords ?? [];
+        for (let attempt = 0; pending.length > 0 && attempt < 5; attempt++) {
+          handedBack += pending.length;
+          const again = await clients[i % clients.length]!.send(
+            new BatchMeterUsageCommand({ ProductCode: 'acme-saas', UsageRecords: pending }),
+          );
+          resent.push(again);
+          pending = again.UnprocessedRecords ?? [];
+        }
+        assert.deepEqual(pending, [], 'records handed back are stored when sent again');
+      }
+      if (handedBack > 0)
+        for (const m of instances)
+          console.log(
+            m
+              .output()
+              .split('\n')
+              .filter((l) => /"level":(40|50)/.test(l))
+              .join('\n'),
+          );
       const idOf = new Map<string, string>();
-      for (const answer of answers) {
-        assert.deepEqual(answer.UnprocessedRecords, []);
+      for (const answer of [...answers, ...resent]) {
         for (const r of answer.Results!) {
           assert.equal(r.Status, 'Success');
           const u = r.UsageRecord!;
@@ -120,10 +145,10 @@ describe(
         '/events?eventName=BatchMeterUsage&limit=1000',
       );
       const audited = new Set(events.body.events.map((e) => e.requestID));
-      for (const answer of answers)
+      for (const answer of [...answers, ...resent])
         assert.ok(audited.has(answer.$metadata.requestId!), 'every call is audited');
       console.log(
-        `multi-instance: ${INSTANCES} instances, ${answers.length} calls, ${idOf.size} records stored once`,
+        `multi-instance: ${INSTANCES} instances, ${answers.length} calls (${handedBack} records handed back and sent again), ${idOf.size} records stored once`,
       );
     });
 
