@@ -10,6 +10,7 @@ import { AdminApiError, CliError } from './admin-client.js';
 import { addAccountCommands } from './commands/accounts.js';
 import { addAgreementCommands } from './commands/agreements.js';
 import { addCatalogCommands } from './commands/catalog.js';
+import { addEntitlementCommands } from './commands/entitlements.js';
 import { addKeyCommands } from './commands/keys.js';
 import { addProductCommands } from './commands/products.js';
 import { addReportCommands } from './commands/reports.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   addAccountCommands(program);
   addProductCommands(program);
   addAgreementCommands(program);
+  addEntitlementCommands(program);
   addKeyCommands(program);
   return program;
 }
