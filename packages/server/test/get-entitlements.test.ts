@@ -22,6 +22,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { ARN, BUYER, CATALOG, LATER, SELLER } from './helpers/entitlements-catalog.js';
+import type { AuditEvent } from '../src/audit/event.js';
 import { startMeterd, type Meterd } from './helpers/meterd.js';
 
 const PROTOCOLS = {
@@ -50,7 +51,7 @@ describe('GetEntitlements', () => {
   };
   const events = async () =>
     (
-      await meterd.admin<{ events: Array<Record<string, any>> }>(
+      await meterd.admin<{ events: AuditEvent[] }>(
         'GET',
         '/events?eventName=GetEntitlements&limit=1000',
       )
@@ -219,9 +220,12 @@ describe('GetEntitlements', () => {
         assert.ok(event, 'the call is audited');
         assert.equal(event.eventSource, 'entitlement-marketplace.amazonaws.com');
         assert.equal(event.readOnly, true);
-        assert.equal(event.additionalEventData.protocol, PROTOCOLS[kind].recorded);
-        assert.equal(event.requestParameters.productCode, 'ent-saas');
-        assert.equal(event.responseElements.entitlements.length, 1);
+        assert.equal(event.additionalEventData?.protocol, PROTOCOLS[kind].recorded);
+        assert.equal((event.requestParameters as { productCode: string }).productCode, 'ent-saas');
+        assert.equal(
+          (event.responseElements as { entitlements: unknown[] }).entitlements.length,
+          1,
+        );
         assert.equal((await events()).filter((e) => e.requestID === $metadata.requestId).length, 1);
       });
     });

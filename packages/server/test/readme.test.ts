@@ -210,7 +210,7 @@ describe('the README examples, against the default start', { concurrency: 3 }, (
     const meterd = await startMeterd({ catalog: null });
     try {
       const file = join(work, 'example-entitlements.ts');
-      writeFileSync(file, code.replaceAll(ENDPOINT, `127.0.0.1:${meterd.port}`));
+      writeFileSync(file, code!.replaceAll(ENDPOINT, `127.0.0.1:${meterd.port}`));
       const env = Object.fromEntries(
         Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')),
       );
