@@ -250,6 +250,7 @@ function generate(model, docs) {
     'endpointPrefix',
     'jsonVersion',
     'protocol',
+    'protocols',
     'serviceFullName',
     'serviceId',
     'signatureVersion',

@@ -112,7 +112,10 @@ export interface ServiceMetadata {
   readonly apiVersion: string;
   readonly endpointPrefix: string;
   readonly jsonVersion: string;
+  /** The protocol a client uses by default. */
   readonly protocol: string;
+  /** Every protocol the service speaks, in the model's order of preference. */
+  readonly protocols: readonly string[];
   readonly serviceFullName: string;
   readonly serviceId: string;
   readonly signatureVersion: string;

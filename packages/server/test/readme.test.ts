@@ -204,6 +204,33 @@ describe('the README examples, against the default start', { concurrency: 3 }, (
       }
     });
 
+  it("runs the README's entitlements example unchanged against the demo", async () => {
+    const code = blocks(section(README, '## Entitlements'), 'ts')[0];
+    assert.ok(code?.includes(ENDPOINT), 'the README has an entitlements example');
+    const meterd = await startMeterd({ catalog: null });
+    try {
+      const file = join(work, 'example-entitlements.ts');
+      writeFileSync(file, code!.replaceAll(ENDPOINT, `127.0.0.1:${meterd.port}`));
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')),
+      );
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', file], {
+        cwd: work,
+        env: {
+          ...env,
+          AWS_CONFIG_FILE: join(work, 'no-config'),
+          AWS_SHARED_CREDENTIALS_FILE: join(work, 'no-credentials'),
+        },
+      });
+      assert.deepEqual(JSON.parse(stdout), [
+        ['requests', { IntegerValue: 1_000_000 }],
+        ['storage_gb', { IntegerValue: 500 }],
+      ]);
+    } finally {
+      await meterd.stop();
+    }
+  });
+
   it('has a paws (R) example with the boto3 example’s keys, endpoint and names', () => {
     const r = blocks(sdk, 'r')[0];
     assert.ok(r, 'the README has a paws example');

@@ -1,12 +1,15 @@
 /**
- * @module CloudTrail-format audit events: one per metering call, accepted or rejected, in the
- * account of the caller (the seller for SaaS calls, the buyer for AMI and container calls).
+ * @module CloudTrail-format audit events: one per AWS call, accepted or rejected, in the account
+ * of the caller (the seller for SaaS and entitlement calls, the buyer for AMI and container
+ * calls), with the event source of the call's service.
  */
 
 import type { CallContext } from '../domain/call-context.js';
 import { newTimeOrderedId } from '../domain/identifiers.js';
+import { findServiceOf, METERING } from '../protocol/services.js';
 
-export const EVENT_SOURCE = 'metering-marketplace.amazonaws.com';
+/** The event source of the metering service's calls (each service has its own). */
+export const EVENT_SOURCE = METERING.eventSource;
 
 export interface AuditEvent {
   eventVersion: string;
@@ -105,6 +108,7 @@ export function buildEvent(
   additional?: Record<string, unknown>,
 ): AuditEvent {
   const { principal } = ctx;
+  const service = findServiceOf(eventName) ?? METERING;
   const seen = new Map<object, unknown>();
   const arn = principal.temporary
     ? `arn:aws:sts::${principal.accountId}:assumed-role/meterd-resource/${principal.accessKeyId}`
@@ -119,7 +123,7 @@ export function buildEvent(
       accessKeyId: principal.accessKeyId,
     },
     eventTime: eventTimeOf(ctx.now),
-    eventSource: EVENT_SOURCE,
+    eventSource: service.eventSource,
     eventName,
     awsRegion: ctx.region,
     sourceIPAddress: ctx.sourceIp,
@@ -139,7 +143,7 @@ export function buildEvent(
       : {}),
     requestID: ctx.requestId,
     eventID: newTimeOrderedId(ctx.now.getTime()),
-    readOnly: false,
+    readOnly: service.readOnly.includes(eventName),
     eventType: 'AwsApiCall',
     managementEvent: true,
     recipientAccountId: principal.accountId,

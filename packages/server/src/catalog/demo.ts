@@ -107,6 +107,11 @@ export async function demoCatalog(
         productCode: DEMO.saas,
         customerAWSAccountId: DEMO.buyer.accountId,
         customerIdentifier: DEMO.customerIdentifier,
+        // A contract's entitlements, as GetEntitlements answers them.
+        entitlements: [
+          { dimension: 'requests', integerValue: 1_000_000 },
+          { dimension: 'storage_gb', integerValue: 500 },
+        ],
       },
       ...[DEMO.ami, DEMO.container].map((productCode) => ({
         productCode,

@@ -7,6 +7,7 @@ import { shapes } from '@meterd/model/metering';
 import { parse as parseYaml } from 'yaml';
 import {
   agreementStatuses,
+  entitlementValueKinds,
   meterUsageModes,
   productTypes,
   type AgreementStatus,
@@ -51,7 +52,20 @@ export interface AgreementDocument {
    */
   startedAt?: string | null;
   endedAt?: string;
+  /** The agreement's entitlements, replacing those recorded; left out, they are kept. */
+  entitlements?: EntitlementDocument[];
 }
+
+/** One entitlement of an agreement: a dimension and exactly one value. */
+export type EntitlementDocument = {
+  dimension: string;
+  expirationDate?: string;
+} & (
+  | { integerValue: number }
+  | { doubleValue: number }
+  | { booleanValue: boolean }
+  | { stringValue: string }
+);
 
 export interface CatalogDocument {
   region?: string;
@@ -238,6 +252,58 @@ export function parseProduct(value: unknown, path: string): ProductDocument {
   return doc;
 }
 
+/** The value kinds' checks: the entitlement service's Integer (32-bit), Double, Boolean, String. */
+const VALUE_CHECKS: Record<
+  (typeof entitlementValueKinds)[number],
+  [(v: unknown) => boolean, string]
+> = {
+  integerValue: [
+    (v) =>
+      typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 2 ** 31 - 1 && v >= -(2 ** 31),
+    'a whole number (32-bit)',
+  ],
+  doubleValue: [(v) => typeof v === 'number' && Number.isFinite(v), 'a finite number'],
+  booleanValue: [(v) => typeof v === 'boolean', 'true or false'],
+  stringValue: [
+    (v) => typeof v === 'string' && v.length <= 1024,
+    'a string of at most 1024 characters',
+  ],
+};
+
+/** One entitlement: a dimension, exactly one value, an optional expiration date. */
+export function parseEntitlement(value: unknown, path: string): EntitlementDocument {
+  const o = object(value, path, ['dimension', ...entitlementValueKinds, 'expirationDate']);
+  const dimension = string(o, 'dimension', path)!;
+  if (dimension.length < 1 || dimension.length > 255 || !/\S/.test(dimension))
+    throw new CatalogError(`${path}.dimension`, 'must be 1-255 characters, not all blank');
+  const kinds = entitlementValueKinds.filter((k) => o[k] !== undefined && o[k] !== null);
+  if (kinds.length !== 1)
+    throw new CatalogError(
+      path,
+      `needs exactly one of ${entitlementValueKinds.join(', ')}${kinds.length > 1 ? ` (got ${kinds.join(', ')})` : ''}`,
+    );
+  const kind = kinds[0]!;
+  const [check, hint] = VALUE_CHECKS[kind];
+  if (!check(o[kind])) throw new CatalogError(`${path}.${kind}`, `must be ${hint}`);
+  const doc = { dimension, [kind]: o[kind] } as EntitlementDocument;
+  const expires = time(o, 'expirationDate', path);
+  if (expires !== undefined) doc.expirationDate = expires;
+  return doc;
+}
+
+/** An agreement's entitlements: a list, one per dimension. */
+export function parseEntitlements(value: unknown, path: string): EntitlementDocument[] {
+  if (!Array.isArray(value)) throw new CatalogError(path, 'must be a list');
+  const list = value.map((e, i) => parseEntitlement(e, `${path}[${i}]`));
+  const seen = new Set<string>();
+  for (const [i, e] of list.entries()) {
+    if (seen.has(e.dimension))
+      throw new CatalogError(`${path}[${i}].dimension`, `'${e.dimension}' is given twice`);
+    seen.add(e.dimension);
+  }
+  return list;
+}
+
 export function parseAgreement(value: unknown, path: string): AgreementDocument {
   const o = object(value, path, [
     'productCode',
@@ -247,6 +313,7 @@ export function parseAgreement(value: unknown, path: string): AgreementDocument 
     'status',
     'startedAt',
     'endedAt',
+    'entitlements',
   ]);
   const doc: AgreementDocument = {
     productCode: string(o, 'productCode', path)!,
@@ -275,6 +342,8 @@ export function parseAgreement(value: unknown, path: string): AgreementDocument 
   if (endedAt !== undefined) doc.endedAt = endedAt;
   if (startedAt && endedAt && Date.parse(endedAt) < Date.parse(startedAt))
     throw new CatalogError(`${path}.endedAt`, `'${endedAt}' is before startedAt '${startedAt}'`);
+  if (o.entitlements !== undefined && o.entitlements !== null)
+    doc.entitlements = parseEntitlements(o.entitlements, `${path}.entitlements`);
   return doc;
 }
 

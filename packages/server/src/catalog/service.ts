@@ -4,7 +4,7 @@
  */
 
 import type { CatalogChange, CatalogRemoval, Store } from '../storage/store.js';
-import type { AgreementDocument, CatalogDocument } from './document.js';
+import type { AgreementDocument, CatalogDocument, EntitlementDocument } from './document.js';
 import { CatalogError } from './document.js';
 import {
   defaultCustomerIdentifier,
@@ -18,9 +18,11 @@ import type {
   AccessKey,
   Account,
   Agreement,
+  AgreementEntitlement,
   Product,
   RegistrationToken,
 } from '../domain/catalog.js';
+import { entitlementValueKinds } from '../domain/catalog.js';
 import { pickAgreement } from '../domain/agreements.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 
@@ -309,7 +311,9 @@ export class CatalogService {
     prune = false,
   ): Promise<[Agreement, Agreement | undefined]> {
     const path = `agreements.${a.productCode}.${a.customerAWSAccountId}`;
-    if (!products.has(a.productCode) && (prune || !(await prior.product(a.productCode))))
+    const product =
+      products.get(a.productCode) ?? (prune ? undefined : await prior.product(a.productCode));
+    if (!product)
       throw new CatalogError(
         path,
         `product ${a.productCode} does not exist${prune ? ' in the file' : ''}`,
@@ -344,8 +348,34 @@ export class CatalogService {
             ? null
             : new Date(a.startedAt),
       endedAt,
+      entitlements: a.entitlements
+        ? entitlementsFrom(a.entitlements, product, `${path}.entitlements`)
+        : (before?.entitlements ?? []),
     };
     return [agreement, before];
+  }
+
+  /**
+   * Replaces an agreement's entitlements (an empty list clears them), through the same path as
+   * every agreement change; returns the agreement before and after.
+   */
+  async putEntitlements(
+    licenseArn: string,
+    entitlements: EntitlementDocument[],
+  ): Promise<{ before: Agreement; after: Agreement }> {
+    const before = await this.store.getAgreement(licenseArn);
+    if (!before) throw new NotFoundError(`agreement ${licenseArn} does not exist`);
+    const applied = await this.apply({
+      agreements: [
+        {
+          productCode: before.productCode,
+          customerAWSAccountId: before.customerAWSAccountId,
+          licenseArn,
+          entitlements,
+        },
+      ],
+    });
+    return { before, after: applied.agreements[0]! };
   }
 
   /**
@@ -478,7 +508,44 @@ export class CatalogService {
         status: a.status,
         ...(a.startedAt ? { startedAt: a.startedAt.toISOString() } : {}),
         ...(a.endedAt ? { endedAt: a.endedAt.toISOString() } : {}),
+        ...(a.entitlements.length > 0
+          ? { entitlements: a.entitlements.map(entitlementDocument) }
+          : {}),
       })),
     };
   }
+}
+
+/**
+ * An agreement's entitlements from their documents: each dimension must be one of the
+ * product's, as AWS Marketplace's contract dimensions are the product's own.
+ */
+function entitlementsFrom(
+  docs: EntitlementDocument[],
+  product: Product,
+  path: string,
+): AgreementEntitlement[] {
+  return docs.map((e, i) => {
+    if (!product.dimensions.includes(e.dimension))
+      throw new CatalogError(
+        `${path}[${i}].dimension`,
+        `'${e.dimension}' is not a dimension of product ${product.productCode} (${product.dimensions.join(', ')})`,
+      );
+    const { dimension, expirationDate, ...value } = e;
+    return {
+      dimension,
+      ...value,
+      expirationDate: expirationDate ? new Date(expirationDate) : null,
+    } as AgreementEntitlement;
+  });
+}
+
+/** An entitlement as a catalog document writes it. */
+export function entitlementDocument(e: AgreementEntitlement): EntitlementDocument {
+  const kind = entitlementValueKinds.find((k) => k in e)!;
+  return {
+    dimension: e.dimension,
+    [kind]: (e as Record<string, unknown>)[kind],
+    ...(e.expirationDate ? { expirationDate: e.expirationDate.toISOString() } : {}),
+  } as EntitlementDocument;
 }

@@ -11,6 +11,7 @@ import { addAccountCommands } from './commands/accounts.js';
 import { addAgreementCommands } from './commands/agreements.js';
 import { addCatalogCommands } from './commands/catalog.js';
 import { addClockCommands } from './commands/clock.js';
+import { addEntitlementCommands } from './commands/entitlements.js';
 import { addKeyCommands } from './commands/keys.js';
 import { addProductCommands } from './commands/products.js';
 import { addReportCommands } from './commands/reports.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   addAccountCommands(program);
   addProductCommands(program);
   addAgreementCommands(program);
+  addEntitlementCommands(program);
   addKeyCommands(program);
   addClockCommands(program);
   return program;

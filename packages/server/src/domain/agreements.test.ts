@@ -16,6 +16,7 @@ const agreement = (licenseArn: string, status: AgreementStatus): Agreement => ({
   status,
   startedAt: new Date('2026-01-01T00:00:00Z'),
   endedAt: status === 'active' ? null : new Date('2026-02-01T00:00:00Z'),
+  entitlements: [],
 });
 
 describe('pickAgreement', () => {
@@ -41,6 +42,7 @@ const period = (
   ...agreement(licenseArn, status),
   startedAt: startedAt === null ? null : t(startedAt),
   endedAt: endedAt === null ? null : t(endedAt),
+  entitlements: [],
 });
 
 describe('inActivationPeriod', () => {

@@ -1,6 +1,6 @@
 /**
  * @module The catalog's domain types: accounts and their access keys, products, agreements
- * and registration tokens.
+ * with their entitlements, and registration tokens.
  */
 
 export interface Account {
@@ -38,6 +38,31 @@ export interface Product {
 export const agreementStatuses = ['active', 'unsubscribed', 'suspended'] as const;
 export type AgreementStatus = (typeof agreementStatuses)[number];
 
+/** The value of an entitlement: exactly one of the four kinds the entitlement service has. */
+export type EntitlementValue =
+  | { integerValue: number }
+  | { doubleValue: number }
+  | { booleanValue: boolean }
+  | { stringValue: string };
+
+/** The member names of {@link EntitlementValue}, one per kind. */
+export const entitlementValueKinds = [
+  'integerValue',
+  'doubleValue',
+  'booleanValue',
+  'stringValue',
+] as const;
+
+/**
+ * What an agreement entitles its buyer to in one of the product's dimensions (a contract's
+ * seats, tier or flag), as GetEntitlements answers it.
+ */
+export type AgreementEntitlement = EntitlementValue & {
+  dimension: string;
+  /** Through when the entitlement is expected to hold (a contract's end); null if open. */
+  expirationDate: Date | null;
+};
+
 export interface Agreement {
   licenseArn: string;
   productCode: string;
@@ -51,6 +76,8 @@ export interface Agreement {
   startedAt: Date | null;
   /** The end of the activation period, once unsubscribed or suspended; null while open. */
   endedAt: Date | null;
+  /** The buyer's entitlements under this agreement, at most one per dimension. */
+  entitlements: AgreementEntitlement[];
 }
 
 export interface RegistrationToken {

@@ -9,12 +9,15 @@ import {
   parseAccessKey,
   parseAccount,
   parseAgreement,
+  parseEntitlements,
   parseCatalogDocument,
   parseProduct,
   ACCOUNT_ID,
 } from '../catalog/document.js';
+import type { Agreement } from '../domain/catalog.js';
 import {
   NotFoundError,
+  entitlementDocument,
   summaryOf,
   type CatalogChanges,
   type CatalogService,
@@ -281,6 +284,37 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     );
     return (await catalog.apply({ agreements: [doc] })).agreements[0];
   });
+
+  // An agreement's entitlements (what GetEntitlements answers), replaced as a whole.
+  const entitlementsOf = (agreement: Agreement) => ({
+    licenseArn: agreement.licenseArn,
+    entitlements: agreement.entitlements.map(entitlementDocument),
+  });
+  app.get<{ Params: { licenseArn: string } }>(
+    '/agreements/:licenseArn/entitlements',
+    async (request) => {
+      const agreement = await store.getAgreement(request.params.licenseArn);
+      if (!agreement)
+        throw new NotFoundError(`agreement ${request.params.licenseArn} does not exist`);
+      return entitlementsOf(agreement);
+    },
+  );
+  app.put<{ Params: { licenseArn: string } }>(
+    '/agreements/:licenseArn/entitlements',
+    async (request) => {
+      const b = body(request);
+      if (!Array.isArray(b.entitlements))
+        throw new AdminError(400, 'InvalidParameter', 'entitlements must be a list');
+      const list = parseEntitlements(b.entitlements, 'entitlements');
+      const { after } = await catalog.putEntitlements(request.params.licenseArn, list);
+      return entitlementsOf(after);
+    },
+  );
+  app.delete<{ Params: { licenseArn: string } }>(
+    '/agreements/:licenseArn/entitlements',
+    async (request) =>
+      entitlementsOf((await catalog.putEntitlements(request.params.licenseArn, [])).after),
+  );
 
   // Registration tokens, as AWS Marketplace mints them when a buyer subscribes.
   app.post('/registration-tokens', async (request, reply) => {

@@ -1,13 +1,24 @@
 /**
- * @module The AWS JSON 1.1 endpoint (`POST /`) as HTTP: the raw body, authentication, the
- * target and content type, the call's context; the dispatcher does the rest of the call.
+ * @module The AWS endpoint as HTTP, for every service meterd serves: AWS JSON 1.1 at `POST /`
+ * (the operation in `X-Amz-Target`) and Smithy RPC v2 CBOR at
+ * `POST /service/{service}/operation/{operation}`. Each route reads the raw body, authenticates,
+ * frames the call in its protocol and builds the call's context; the dispatcher does the rest.
  */
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { CallContext } from '../domain/call-context.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import type { Dispatcher } from '../operations/dispatcher.js';
+import {
+  CBOR_CONTENT_TYPE,
+  RPC_V2_CBOR,
+  SMITHY_PROTOCOL,
+  checkCborRequest,
+  cborOperationOf,
+  serializeCborOutput,
+} from '../protocol/rpc-v2-cbor.js';
+import type { Protocol } from '../protocol/services.js';
 import type { OperationName, OperationTypes } from '../protocol/shapes.js';
 import {
   CONTENT_TYPE,
@@ -29,7 +40,42 @@ export interface AwsEndpointOptions {
   keepRealTime?: boolean;
 }
 
-/** Registers `POST /` in its own context: raw bodies, for signatures and the dispatcher. */
+/** How one protocol frames a call: which operation, what to check, how to answer. */
+interface Framing {
+  protocol: Protocol;
+  /** The operation, after checking what the protocol requires of the request. */
+  operationOf(request: FastifyRequest, body: Buffer): OperationName;
+  send(reply: FastifyReply, output: unknown): FastifyReply;
+}
+
+const JSON_FRAMING: Framing = {
+  protocol: 'json',
+  operationOf(request) {
+    const operation = operationOf(request.headers['x-amz-target'] as string | undefined);
+    request.meterdOperation = operation;
+    checkContentType(request.headers['content-type']);
+    return operation;
+  },
+  send: (reply, output) =>
+    reply.header('content-type', CONTENT_TYPE).send(Buffer.from(serializeOutput(output))),
+};
+
+const CBOR_FRAMING: Framing = {
+  protocol: 'smithy-rpc-v2-cbor',
+  operationOf(request, body) {
+    const { operation } = cborOperationOf(request.url);
+    request.meterdOperation = operation;
+    checkCborRequest(request.headers, body.length);
+    return operation;
+  },
+  send: (reply, output) =>
+    reply
+      .header('content-type', CBOR_CONTENT_TYPE)
+      .header(SMITHY_PROTOCOL, RPC_V2_CBOR)
+      .send(serializeCborOutput(output)),
+};
+
+/** Registers the endpoint's routes in their own context: raw bodies, for signatures. */
 export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOptions) {
   const { dispatcher, auth, metrics, region } = options;
   const now = options.now ?? systemClock;
@@ -52,9 +98,9 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
     metrics.latency.observe({ operation }, reply.elapsedTime / 1000);
   });
 
-  // Calls refused here (authentication, target, content type) are not audited: the audit
-  // trail holds the calls of a known principal to a known operation.
-  app.post('/', async (request, reply) => {
+  // Calls refused here (authentication, operation, protocol headers) are not audited: the
+  // audit trail holds the calls of a known principal to a known operation.
+  const serve = (framing: Framing) => async (request: FastifyRequest, reply: FastifyReply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const principal = await auth.authenticate({
       method: request.method,
@@ -63,9 +109,7 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
       body,
     });
     request.meterdCallerAccount = principal.accountId;
-    const operation = operationOf(request.headers['x-amz-target'] as string | undefined);
-    request.meterdOperation = operation;
-    checkContentType(request.headers['content-type']);
+    const operation = framing.operationOf(request, body);
     const ctx: CallContext = {
       requestId: request.id,
       principal,
@@ -75,7 +119,7 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
       now: now(),
       ...(options.keepRealTime ? { realTime: new Date() } : {}),
     };
-    const answer = await dispatcher.dispatch(operation, ctx, body);
+    const answer = await dispatcher.dispatch(operation, ctx, body, framing.protocol);
     // An injected fault: the socket closes with no answer (the call is audited).
     if (answer.dropConnection) {
       reply.hijack();
@@ -84,10 +128,10 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
     }
     if ('error' in answer) return sendAwsError(request, reply, answer.error);
     countRecords(metrics, operation, answer.output);
-    return reply
-      .header('content-type', CONTENT_TYPE)
-      .send(Buffer.from(serializeOutput(answer.output)));
-  });
+    return framing.send(reply, answer.output);
+  };
+  app.post('/', serve(JSON_FRAMING));
+  app.post('/service/*', serve(CBOR_FRAMING));
 }
 
 /**

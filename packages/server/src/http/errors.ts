@@ -15,6 +15,7 @@ import {
   UnknownOperationException,
   toWireError,
 } from '../protocol/errors.js';
+import { cborErrorResponse, isRpcV2Path, namespaceAt } from '../protocol/rpc-v2-cbor.js';
 import { MAX_BODY_BYTES, errorResponse, unsupportedMediaType } from '../protocol/wire.js';
 import { TransientStoreError } from '../storage/errors.js';
 
@@ -43,7 +44,10 @@ export class AdminError extends Error {
   }
 }
 
-/** Sends `error` as AWS does (see protocol/wire.ts `errorResponse`). */
+/**
+ * Sends `error` as AWS does, in the protocol of the request's path: RPC v2 CBOR under
+ * `/service/` (protocol/rpc-v2-cbor.ts), AWS JSON elsewhere (protocol/wire.ts).
+ */
 export function sendAwsError(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -52,7 +56,9 @@ export function sendAwsError(
 ) {
   request.meterdOutcome = error.name;
   request.meterdErrorMessage = error.message;
-  const answer = errorResponse(error, request.id, status);
+  const answer = isRpcV2Path(request.url)
+    ? cborErrorResponse(error, request.id, namespaceAt(request.url), status)
+    : errorResponse(error, request.id, status);
   // A Buffer: Fastify would append "; charset=utf-8" to a string's content type.
   return reply.code(answer.status).headers(answer.headers).send(Buffer.from(answer.body));
 }

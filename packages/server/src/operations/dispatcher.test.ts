@@ -41,6 +41,7 @@ before(async () => {
     status: 'active' as const,
     startedAt: new Date(Date.now() - 86_400_000),
     endedAt: null,
+    entitlements: [],
   });
   const product = (productCode: string, type: 'saas' | 'ami', dimensions: string[]) => ({
     productCode,

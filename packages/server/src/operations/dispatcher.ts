@@ -10,11 +10,14 @@ import type { CallContext } from '../domain/call-context.js';
 import { AwsError, ThrottlingException, toWireError } from '../protocol/errors.js';
 import type { OperationName, OperationTypes } from '../protocol/shapes.js';
 import { parseInput } from '../protocol/validate.js';
+import { parseCborBody } from '../protocol/rpc-v2-cbor.js';
+import { serviceOf, type Protocol } from '../protocol/services.js';
 import { parseBody } from '../protocol/wire.js';
 import { TransientStoreError } from '../storage/errors.js';
 import type { Store, UsageOutcome, UsageRecordRow } from '../storage/store.js';
 import { batchMeterUsage } from './batch-meter-usage.js';
 import type { Answer, CallRecorder, OperationDeps } from './deps.js';
+import { getEntitlements } from './get-entitlements.js';
 import { meterUsage } from './meter-usage.js';
 import { registerUsage, type RegisterUsageDeps } from './register-usage.js';
 import { resolveCustomer } from './resolve-customer.js';
@@ -107,6 +110,7 @@ const operations: { [O in OperationName]: Operation<O> } = {
   MeterUsage: meterUsage,
   RegisterUsage: registerUsage,
   ResolveCustomer: resolveCustomer,
+  GetEntitlements: getEntitlements,
 };
 
 export class Dispatcher {
@@ -123,18 +127,22 @@ export class Dispatcher {
   }
 
   /**
-   * Serves one authenticated call of `operation` with the raw `body`. Never throws: the answer
-   * is the output, or the AWS error to send; either way the call's audit event is stored.
+   * Serves one authenticated call of `operation` with the raw `body`, in the wire `protocol`
+   * it came in (AWS JSON by default). Never throws: the answer is the output, or the AWS error
+   * to send; either way the call's audit event is stored.
    */
   async dispatch<O extends OperationName>(
     operation: O,
     ctx: CallContext,
     body: Buffer,
+    protocol: Protocol = 'json',
   ): Promise<Dispatched<Output<O>>> {
     const audit = new CallAudit<Output<O>>(this.deps.store, ctx, operation, this.onUsageStored);
+    // Of a service that speaks several protocols, the event says which one the call came in.
+    if (serviceOf(operation).metadata.protocols.length > 1) audit.note = { protocol };
     try {
       // What the event records as the request: the body as far as it could be read.
-      audit.request = parseBody(body);
+      audit.request = protocol === 'json' ? parseBody(body) : parseCborBody(body);
       let input = parseInput(operation, audit.request) as Input<O>;
       audit.request = input;
       const call = { operation, ctx, input } as Call;

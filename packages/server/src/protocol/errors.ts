@@ -5,8 +5,10 @@
  * thrown into one.
  */
 
-import type { Fault } from '@meterd/model';
-import { errors, type ErrorName } from '@meterd/model/metering';
+import type { Fault, ModelledError } from '@meterd/model';
+import * as entitlement from '@meterd/model/entitlement';
+import * as metering from '@meterd/model/metering';
+import type { Service } from './services.js';
 
 export type { Fault } from '@meterd/model';
 
@@ -27,6 +29,21 @@ const define = (name: string, status = 400, fault: Fault = 'client') => {
   return cls;
 };
 
+type ErrorName = metering.ErrorName | entitlement.ErrorName;
+
+/**
+ * The modelled errors of every service. An error both services model (ThrottlingException,
+ * InternalServiceErrorException) is one class: the models give it the same status and fault.
+ */
+const errors = {} as Record<ErrorName, ModelledError>;
+for (const table of [metering.errors, entitlement.errors] as Record<string, ModelledError>[])
+  for (const [name, error] of Object.entries(table) as [ErrorName, ModelledError][]) {
+    const known = errors[name] as ModelledError | undefined;
+    if (known && (known.httpStatus !== error.httpStatus || known.fault !== error.fault))
+      throw new Error(`the services model ${name} differently`);
+    errors[name] = error;
+  }
+
 /** meterd's status where the model's JSON form gives none but AWS answers with another. */
 const STATUS: { readonly [E in ErrorName]?: number } = {
   // The model the AWS SDKs are generated from declares 409 (an HTTP error trait the JSON form
@@ -41,7 +58,8 @@ const modelled = Object.fromEntries(
   }),
 ) as { readonly [E in ErrorName]: ReturnType<typeof define> };
 
-// Modelled exceptions of the Marketplace Metering API, one class per entry of the model's table.
+// Modelled exceptions of the Marketplace Metering API and the Marketplace Entitlement Service, one
+// class per entry of the models' tables.
 export const {
   CustomerNotEntitledException,
   DisabledApiException,
@@ -52,6 +70,7 @@ export const {
   InvalidCustomerIdentifierException,
   InvalidEndpointRegionException,
   InvalidLicenseException,
+  InvalidParameterException,
   InvalidProductCodeException,
   InvalidPublicKeyVersionException,
   InvalidRegionException,
@@ -83,6 +102,14 @@ export const UnrecognizedClientException = define('UnrecognizedClientException')
 export const InvalidSignatureException = define('InvalidSignatureException');
 /** Not a failure: MeterUsage's answer to `DryRun: true` when the call would have succeeded. */
 export const DryRunOperation = define('DryRunOperation', 412);
+
+/**
+ * The error a service answers a violated constraint of its model with: the metering service's
+ * `ValidationException`; the entitlement service models none, and answers bad parameters with
+ * its `InvalidParameterException`.
+ */
+export const validationErrorOf = (service: Service) =>
+  service.key === 'entitlement' ? InvalidParameterException : ValidationException;
 
 const named = new Map<string, ReturnType<typeof define>>();
 

@@ -1,14 +1,20 @@
 /**
- * @module The Marketplace Metering API model as meterd validates it: the input shapes of the
- * generated model (`@meterd/model/metering`) compiled once, with meterd's own additions (an
- * overlay keyed by member), and the TypeScript types of every operation's input and output.
+ * @module The models of the services meterd serves (Marketplace Metering and Marketplace
+ * Entitlement) as meterd validates them: the input shapes of the generated models
+ * (`@meterd/model/metering`, `@meterd/model/entitlement`) compiled once, with meterd's own
+ * additions (an overlay keyed by member), and the TypeScript types of every operation's input
+ * and output.
  */
 
 import type { Shape as ModelShape, StringShape, StructureShape } from '@meterd/model';
-import { operations, type MemberPath, type OperationName } from '@meterd/model/metering';
+import * as entitlementModel from '@meterd/model/entitlement';
+import * as meteringModel from '@meterd/model/metering';
 import type * as model from '@meterd/model/metering';
+import type * as entitlement from '@meterd/model/entitlement';
 
-export type { OperationName } from '@meterd/model/metering';
+/** Every operation meterd serves, of every service. */
+export type OperationName = meteringModel.OperationName | entitlementModel.OperationName;
+type MemberPath = meteringModel.MemberPath | entitlementModel.MemberPath;
 
 /** A shape as the validator walks it: the model's constraints, patterns compiled. */
 export type Shape =
@@ -25,9 +31,11 @@ export type Shape =
       identifier?: boolean;
     }
   | { kind: 'integer'; min?: number; max?: number }
+  | { kind: 'number'; min?: number; max?: number }
   | { kind: 'boolean' }
   | { kind: 'timestamp' }
   | { kind: 'list'; member: Shape; min?: number; max?: number }
+  | { kind: 'map'; key: Shape; value: Shape; min?: number; max?: number }
   | {
       kind: 'structure';
       members: Readonly<Record<string, Shape>>;
@@ -87,12 +95,25 @@ function compile(shape: ModelShape, overlay?: MemberOverlay): Shape {
     case 'long':
       result = { kind: 'integer', min: shape.min, max: shape.max };
       break;
+    case 'float':
+    case 'double':
+      result = { kind: 'number', min: shape.min, max: shape.max };
+      break;
     case 'boolean':
     case 'timestamp':
       result = { kind: shape.type };
       break;
     case 'list':
       result = { kind: 'list', member: compile(shape.member), min: shape.min, max: shape.max };
+      break;
+    case 'map':
+      result = {
+        kind: 'map',
+        key: compile(shape.key),
+        value: compile(shape.value),
+        min: shape.min,
+        max: shape.max,
+      };
       break;
     case 'structure':
       result = compileStructure(shape);
@@ -113,7 +134,9 @@ function compileStructure(shape: StructureShape): Structure {
 
 /** Input shape of each operation, keyed by operation name. */
 export const inputShapes = Object.fromEntries(
-  Object.values(operations).map((op) => [op.name, compileStructure(op.input)]),
+  [...Object.values(meteringModel.operations), ...Object.values(entitlementModel.operations)].map(
+    (op) => [op.name, compileStructure(op.input)],
+  ),
 ) as { readonly [O in OperationName]: Structure };
 
 export const operationNames = Object.keys(inputShapes) as OperationName[];
@@ -152,7 +175,19 @@ export type ResolveCustomerOutput = Always<
   keyof model.ResolveCustomerResult
 >;
 
+export type GetEntitlementsInput = entitlement.GetEntitlementsRequest;
+export type Entitlement = entitlement.Entitlement;
+export type EntitlementValue = entitlement.EntitlementValue;
+export type GetEntitlementFilterName = entitlement.GetEntitlementFilterName;
+export interface GetEntitlementsOutput extends Always<
+  entitlement.GetEntitlementsResult,
+  'Entitlements'
+> {
+  Entitlements: Entitlement[];
+}
+
 export interface OperationTypes {
+  GetEntitlements: [GetEntitlementsInput, GetEntitlementsOutput];
   BatchMeterUsage: [BatchMeterUsageInput, BatchMeterUsageOutput];
   MeterUsage: [MeterUsageInput, MeterUsageOutput];
   RegisterUsage: [RegisterUsageInput, RegisterUsageOutput];

@@ -6,7 +6,8 @@
  * the answer (and its audit event) many times larger than itself.
  */
 
-import { SerializationException, ValidationException } from './errors.js';
+import { SerializationException, validationErrorOf } from './errors.js';
+import { serviceOf } from './services.js';
 import type { OperationName, OperationTypes, Shape } from './shapes.js';
 import { inputShapes } from './shapes.js';
 
@@ -74,7 +75,11 @@ class Violations {
   }
 }
 
-/** Validates `body` against the input shape of `operation` and converts timestamps to Dates. */
+/**
+ * Validates `body` against the input shape of `operation` and converts timestamps to Dates.
+ * Constraint violations are the error the operation's service answers them with
+ * (`ValidationException`, or the entitlement service's `InvalidParameterException`).
+ */
 export function parseInput<O extends OperationName>(
   operation: O,
   body: unknown,
@@ -84,7 +89,8 @@ export function parseInput<O extends OperationName>(
   const { count, listed } = violations;
   if (count > 0) {
     const more = count > listed.length ? `; and ${count - listed.length} more` : '';
-    throw new ValidationException(
+    const Invalid = validationErrorOf(serviceOf(operation));
+    throw new Invalid(
       `${count} validation error${count === 1 ? '' : 's'} detected: ${listed.join('; ')}${more}`,
     );
   }
@@ -184,6 +190,19 @@ function convert(
         fail(violations, path, value, `Member must have value less than or equal to ${shape.max}`);
       return value;
     }
+    case 'number': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) typeError(path, 'a number', value);
+      if (shape.min !== undefined && value < shape.min)
+        fail(
+          violations,
+          path,
+          value,
+          `Member must have value greater than or equal to ${shape.min}`,
+        );
+      if (shape.max !== undefined && value > shape.max)
+        fail(violations, path, value, `Member must have value less than or equal to ${shape.max}`);
+      return value;
+    }
     case 'boolean':
       if (typeof value !== 'boolean') typeError(path, 'a boolean', value);
       return value;
@@ -203,6 +222,21 @@ function convert(
         fail(violations, at, null, 'Member must not be null');
         return null;
       });
+    }
+    case 'map': {
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        typeError(path, 'a map', value);
+      const entries = Object.entries(value as Record<string, unknown>);
+      checkLength(violations, path, value, entries.length, shape.min, shape.max);
+      const output: Record<string, unknown> = {};
+      for (const [key, item] of entries) {
+        const at: Path = { up: path, member: key, item: 0 };
+        convert(shape.key, key, at, violations, depth + 1);
+        if (item === null || item === undefined)
+          fail(violations, at, null, 'Member must not be null');
+        else output[key] = convert(shape.value, item, at, violations, depth + 1);
+      }
+      return output;
     }
     case 'structure': {
       if (value === null || typeof value !== 'object' || Array.isArray(value))

@@ -1,6 +1,7 @@
 /**
- * @module AWS JSON 1.1 framing: the target header, body parsing, output serialization (Dates
- * become epoch seconds, undefined members are left out) and the error answer.
+ * @module AWS JSON 1.1 framing: the target header (`<target prefix>.<operation>`, for each
+ * service served), body parsing, output serialization (Dates become epoch seconds, undefined
+ * members are left out) and the error answer.
  */
 
 import {
@@ -9,12 +10,12 @@ import {
   UnknownOperationException,
   UnsupportedMediaTypeException,
 } from './errors.js';
-import { SERVICE } from '@meterd/model/metering';
+import { METERING, serviceNamed, speaks } from './services.js';
 import type { OperationName } from './shapes.js';
-import { inputShapes } from './shapes.js';
 
-export const CONTENT_TYPE = `application/x-amz-json-${SERVICE.jsonVersion}`;
-export const TARGET_PREFIX = SERVICE.targetPrefix;
+export const CONTENT_TYPE = `application/x-amz-json-${METERING.metadata.jsonVersion}`;
+/** The metering service's target prefix (each service has its own). */
+export const TARGET_PREFIX = METERING.metadata.targetPrefix;
 export const MAX_BODY_BYTES = 1024 * 1024;
 /**
  * Deepest nesting of objects and arrays accepted in a body. The API model nests 7 deep; the
@@ -28,7 +29,8 @@ export function operationOf(target: string | undefined): OperationName {
   const value = target ?? '';
   const dot = value.indexOf('.');
   const [prefix, name] = [value.slice(0, dot), value.slice(dot + 1)];
-  if (dot > 0 && prefix === TARGET_PREFIX && Object.hasOwn(inputShapes, name))
+  const service = dot > 0 ? serviceNamed(prefix) : undefined;
+  if (service && speaks(service, 'json') && service.operations.includes(name))
     return name as OperationName;
   throw new UnknownOperationException(
     target ? `Operation ${target} is not supported.` : 'Missing X-Amz-Target header.',

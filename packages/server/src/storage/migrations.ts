@@ -271,4 +271,13 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    version: 7,
+    name: "agreements: the buyer's entitlements",
+    // A JSON list per agreement (null: none), read with the agreement it belongs to.
+    up: (kdb) => {
+      const db = kdb as AnyDb;
+      return [db.schema.alterTable('agreements').addColumn('entitlements', 'text')];
+    },
+  },
 ];

@@ -112,6 +112,7 @@ export function buildQueries(db: Kysely<Database>) {
       'status',
       'started_at',
       'ended_at',
+      'entitlements',
       'updated_at',
     ]),
     putToken: db

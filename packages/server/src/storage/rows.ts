@@ -8,7 +8,9 @@ import type {
   AccessKey,
   Account,
   Agreement,
+  AgreementEntitlement,
   AgreementStatus,
+  EntitlementValue,
   MeterUsageMode,
   Product,
   ProductType,
@@ -58,7 +60,27 @@ export const toAgreement = (r: Row<'agreements'>): Agreement => ({
   status: r.status as AgreementStatus,
   startedAt: optDate(r.started_at),
   endedAt: optDate(r.ended_at),
+  entitlements: r.entitlements ? toEntitlements(str(r.entitlements)) : [],
 });
+
+/** An entitlement as stored: its value as it is, its expiration date in epoch milliseconds. */
+type StoredEntitlement = EntitlementValue & { dimension: string; expirationDate: number | null };
+
+const toEntitlements = (text: string): AgreementEntitlement[] =>
+  (JSON.parse(text) as StoredEntitlement[]).map(
+    (e) =>
+      ({
+        ...e,
+        expirationDate: e.expirationDate === null ? null : new Date(e.expirationDate),
+      }) as AgreementEntitlement,
+  );
+
+const entitlementsParam = (list: AgreementEntitlement[]) =>
+  list.length === 0
+    ? null
+    : JSON.stringify(
+        list.map((e) => ({ ...e, expirationDate: e.expirationDate?.getTime() ?? null })),
+      );
 
 export const toToken = (r: Row<'registration_tokens'>): RegistrationToken => ({
   token: str(r.token),
@@ -126,6 +148,7 @@ export const agreementParams = (a: Agreement, now: number) => ({
   status: a.status,
   started_at: a.startedAt ? a.startedAt.getTime() : null,
   ended_at: a.endedAt ? a.endedAt.getTime() : null,
+  entitlements: entitlementsParam(a.entitlements),
   updated_at: now,
 });
 

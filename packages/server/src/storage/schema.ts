@@ -34,6 +34,8 @@ export interface Database {
     status: string;
     started_at: number | null;
     ended_at: number | null;
+    /** The entitlements as a JSON list (see rows.ts); null when there are none. */
+    entitlements: string | null;
     updated_at: number;
   };
   registration_tokens: {

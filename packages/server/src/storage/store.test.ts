@@ -207,6 +207,7 @@ const agreement = (
   status: 'active',
   startedAt: new Date(startedAt),
   endedAt: null,
+  entitlements: [],
 });
 const a1 = agreement('arn:license/1', saas.productCode, buyer.accountId, 'cust-a', 1000);
 const a2 = agreement('arn:license/2', saas.productCode, '333333333333', 'cust-b', 2000);
@@ -284,6 +285,37 @@ for (const backend of BACKENDS) {
           a2,
         ]);
         assert.equal((await store.listAccounts()).length, 2);
+      });
+    });
+
+    it("keeps an agreement's entitlements, of every kind, and replaces and clears them", async () => {
+      await withStore(async (store, restart) => {
+        const entitled: Agreement = {
+          ...a1,
+          entitlements: [
+            { dimension: 'users', integerValue: 25, expirationDate: new Date(1_900_000_000_000) },
+            { dimension: 'ratio', doubleValue: 0.75, expirationDate: null },
+            { dimension: 'premium', booleanValue: true, expirationDate: null },
+            { dimension: 'tier', stringValue: 'gold', expirationDate: null },
+          ],
+        };
+        await store.applyCatalog({
+          accounts: [seller, buyer],
+          products: [saas],
+          agreements: [entitled, a2],
+        });
+        assert.deepEqual(await store.getAgreement(a1.licenseArn), entitled);
+        assert.deepEqual(await store.findAgreements({ productCode: saas.productCode }), [
+          entitled,
+          a2,
+        ]);
+        const reopened = await restart();
+        assert.deepEqual(await reopened.getAgreement(a1.licenseArn), entitled);
+        const fewer = { ...entitled, entitlements: [entitled.entitlements[3]!] };
+        await reopened.applyCatalog({ agreements: [fewer] });
+        assert.deepEqual(await reopened.getAgreement(a1.licenseArn), fewer);
+        await reopened.applyCatalog({ agreements: [{ ...a1, entitlements: [] }] });
+        assert.deepEqual((await reopened.getAgreement(a1.licenseArn))?.entitlements, []);
       });
     });
 

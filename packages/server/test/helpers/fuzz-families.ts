@@ -9,7 +9,8 @@
 
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { inputShapes, type OperationName, type Shape } from '../../src/protocol/shapes.js';
+import { operations as meteringOperations } from '@meterd/model/metering';
+import { inputShapes, type Shape } from '../../src/protocol/shapes.js';
 import { ADMIN_TOKEN, KEYS, type Credentials } from './meterd.js';
 import {
   assertAwsError,
@@ -101,7 +102,9 @@ export async function residentMemory(url: string): Promise<number> {
 export const errorLines = (output: string): string[] =>
   output.split('\n').filter((line) => /"level":(50|60)/.test(line));
 
-const OPERATIONS = Object.keys(inputShapes) as OperationName[];
+// The metering service's operations, sent with its target prefix (see helpers/sign.ts).
+type OperationName = keyof typeof meteringOperations;
+const OPERATIONS = Object.keys(meteringOperations) as OperationName[];
 const CALLER: Record<OperationName, Credentials> = {
   BatchMeterUsage: KEYS.acme,
   ResolveCustomer: KEYS.acme,
@@ -213,6 +216,8 @@ function wrongType(shape: Shape): fc.Arbitrary<unknown> {
       return fc.oneof(integer, fraction, boolean, list, object);
     case 'integer':
       return fc.oneof(text, fraction, boolean, list, object);
+    case 'number':
+      return fc.oneof(text, boolean, list, object);
     case 'timestamp': // any finite number is a timestamp
       return fc.oneof(text, boolean, list, object);
     case 'boolean':
@@ -220,6 +225,7 @@ function wrongType(shape: Shape): fc.Arbitrary<unknown> {
     case 'list':
       return fc.oneof(text, integer, boolean, object);
     case 'structure':
+    case 'map':
       return fc.oneof(text, integer, boolean, list);
   }
 }

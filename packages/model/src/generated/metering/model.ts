@@ -101,6 +101,7 @@ export const SERVICE = {
   endpointPrefix: 'metering.marketplace',
   jsonVersion: '1.1',
   protocol: 'json',
+  protocols: ['json'],
   serviceFullName: 'AWSMarketplace Metering',
   serviceId: 'Marketplace Metering',
   signatureVersion: 'v4',

@@ -353,6 +353,7 @@ describe('SqliteStore', () => {
       status: 'active',
       startedAt: new Date(1000),
       endedAt: null,
+      entitlements: [],
     });
     const open = {
       ...(await store.getAgreement('arn:old'))!,
