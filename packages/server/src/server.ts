@@ -11,7 +11,14 @@ import { parseCatalogText, type CatalogDocument } from './catalog/document.js';
 import { demoCatalog, describeDemo, isLoopback, retirePublishedDemoKeys } from './catalog/demo.js';
 import { CatalogService } from './catalog/service.js';
 import { SigningKeys } from './catalog/signing-keys.js';
+import Fastify from 'fastify';
 import { buildApp } from './http/app.js';
+import { snsHostRoutes } from './http/sns-host.js';
+import type { RetryPolicy } from './domain/notifications.js';
+import { DeliveryLoop } from './notify/delivery.js';
+import { senders } from './notify/senders.js';
+import { SnsSigner } from './notify/sns-signing.js';
+import { systemClock } from './domain/clock.js';
 import { resolveLimits, type Limits } from './http/limits.js';
 import { logDestination, printToStderr } from './http/log-destination.js';
 import { Metrics, writeHealthObserver } from './http/metrics.js';
@@ -47,6 +54,19 @@ export interface ServeOptions {
   localstackChaosApi?: boolean;
   /** How often the stored fault rules are read again, in milliseconds (default 1000). */
   faultRefreshMs?: number;
+  /** Notification delivery; unset ones take their defaults. */
+  notifications?: NotificationOptions;
+}
+
+export interface NotificationOptions {
+  /** Serve meterd's SNS host over HTTPS on this port too (0: any free port). */
+  snsHttpsPort?: number;
+  /** How often the outbox is looked at (ms, default 250). */
+  pollMs?: number;
+  /** How long a claimed message is one instance's (ms, default 30000). */
+  leaseMs?: number;
+  /** The retry backoff (defaults: 1000 ms doubling up to 60000 ms, 50 attempts). */
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface RunningServer {
@@ -55,6 +75,8 @@ export interface RunningServer {
   url: string;
   adminToken: string;
   logger: Logger;
+  /** The base URL of meterd's SNS host (SubscribeURL, UnsubscribeURL, SigningCertURL). */
+  snsUrl: string;
   close(): Promise<void>;
 }
 
@@ -86,6 +108,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     onWriteHealth: writeHealthObserver(metrics, logger),
   });
   const catalog = new CatalogService(store, {
+    region,
     registrationTokenTtlSeconds:
       options.registrationTokenTtlSeconds ?? doc?.registrationTokenTtlSeconds ?? DEFAULT_TOKEN_TTL,
   });
@@ -113,6 +136,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   }
   const signingKeys = new SigningKeys(store);
   await signingKeys.ensure();
+  const signer = await SnsSigner.open(store);
 
   let refreshFailing = false;
   const faults = await FaultInjector.start({
@@ -155,12 +179,43 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logger,
     beforeOperation: hooks,
     faults: { injector: faults, localstackPath: options.localstackChaosApi ?? false },
+    sns: { signer },
   });
   await app.listen({ port: options.port, host: options.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   if (!doc) demo = await describeDemo(store, url, region, publishedDemo);
+
+  // meterd's SNS host: under /sns, or at the root of an HTTPS port of its own, whose
+  // certificate is the signing certificate (served at /admin/v1/notifications/certificate).
+  const notifying = options.notifications ?? {};
+  let snsApp: FastifyInstance | undefined;
+  let snsUrl = `${url}/sns`;
+  if (notifying.snsHttpsPort !== undefined) {
+    snsApp = Fastify({
+      https: { key: signer.material.privateKeyPem, cert: signer.material.certificatePem },
+    });
+    await snsApp.register(snsHostRoutes, { store, signer });
+    await snsApp.listen({ port: notifying.snsHttpsPort, host: options.host });
+    const a = snsApp.server.address();
+    const snsHost = ['0.0.0.0', '::'].includes(options.host) ? '127.0.0.1' : options.host;
+    snsUrl = `https://${snsHost.includes(':') ? `[${snsHost}]` : snsHost}:${typeof a === 'object' && a ? a.port : notifying.snsHttpsPort}`;
+  }
+  const delivery = new DeliveryLoop({
+    store,
+    senders: senders({ baseUrl: snsUrl, signer }),
+    clock: systemClock,
+    ...(notifying.retry ? { retry: notifying.retry } : {}),
+    ...(notifying.pollMs !== undefined ? { pollMs: notifying.pollMs } : {}),
+    ...(notifying.leaseMs !== undefined ? { leaseMs: notifying.leaseMs } : {}),
+    onAttempt: (m, outcome, error) =>
+      logger[outcome === 'delivered' ? 'info' : 'warn'](
+        { messageId: m.messageId, targetId: m.targetId, attempt: m.attempts + 1, outcome, error },
+        'notification',
+      ),
+    onError: (err) => logger.warn({ err }, 'notification delivery could not use the store'),
+  }).start();
   if (demo || generatedToken)
     printToStderr(
       [
@@ -172,7 +227,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         '',
       ].join('\n'),
     );
-  logger.info({ url, region, storage: store.dialect }, 'meterd listening');
+  logger.info({ url, region, storage: store.dialect, snsUrl }, 'meterd listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -181,8 +236,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     url,
     adminToken,
     logger,
+    snsUrl,
     close: () =>
       (closing ??= (async () => {
+        await delivery.stop();
+        await snsApp?.close();
         await app.close();
         faults.stop();
         await store.close();
