@@ -21,7 +21,8 @@ export function makeSigningMaterial(now = new Date()): SnsSigningMaterial {
   cert.serialNumber = createHash('sha256').update(publicKey).digest('hex').slice(0, 16);
   cert.validity.notBefore = new Date(now.getTime() - 86_400_000);
   cert.validity.notAfter = new Date(now.getTime() + 10 * 365 * 86_400_000);
-  const name = [{ name: 'commonName', value: 'meterd SNS' }];
+  // A name of its own per key: a verifier trusting two meterds finds each one's issuer by name.
+  const name = [{ name: 'commonName', value: `meterd SNS ${cert.serialNumber}` }];
   cert.setSubject(name);
   cert.setIssuer(name);
   cert.setExtensions([
