@@ -107,10 +107,9 @@ describe('sns-http: an SNS HTTPS subscription, done as SNS does it', () => {
 
       // Cancelled two hours ago: unsubscribe-pending at once, and the grace hour is already over.
       const arn = `arn:aws:license-manager::111111111111:license:l-acme-saas-${customer}`;
-      const { body: agreements } = await meterd.admin<{ agreements: Array<{ licenseArn: string }> }>(
-        'GET',
-        `/agreements?productCode=acme-saas&customerAWSAccountId=${customer}`,
-      );
+      const { body: agreements } = await meterd.admin<{
+        agreements: Array<{ licenseArn: string }>;
+      }>('GET', `/agreements?productCode=acme-saas&customerAWSAccountId=${customer}`);
       const licenseArn = agreements.agreements[0]?.licenseArn ?? arn;
       const cancelled = await meterd.admin(
         'PATCH',
@@ -130,10 +129,9 @@ describe('sns-http: an SNS HTTPS subscription, done as SNS does it', () => {
       // The UnsubscribeURL ends the subscription: later notices are not sent to it.
       const bye = await get(String(all[0]!.json.UnsubscribeURL));
       assert.equal(bye.status, 200, bye.body);
-      const targets = await meterd.admin<{ notificationTargets: Array<{ id: string; state: string }> }>(
-        'GET',
-        '/notification-targets',
-      );
+      const targets = await meterd.admin<{
+        notificationTargets: Array<{ id: string; state: string }>;
+      }>('GET', '/notification-targets');
       assert.equal(
         targets.body.notificationTargets.find((t) => t.id === created.body.id)?.state,
         'unsubscribed',
@@ -163,10 +161,14 @@ describe('sns-http: an SNS HTTPS subscription, done as SNS does it', () => {
       `/agreements?productCode=acme-saas&customerAWSAccountId=${customer}`,
     );
     const endedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-    await meterd.admin('PATCH', `/agreements/${encodeURIComponent(body.agreements[0]!.licenseArn)}`, {
-      status: 'unsubscribed',
-      endedAt: endedAt.toISOString(),
-    });
+    await meterd.admin(
+      'PATCH',
+      `/agreements/${encodeURIComponent(body.agreements[0]!.licenseArn)}`,
+      {
+        status: 'unsubscribed',
+        endedAt: endedAt.toISOString(),
+      },
+    );
     const log = await waitForLog(meterd, (l) =>
       l.some(
         (m) =>
@@ -175,7 +177,9 @@ describe('sns-http: an SNS HTTPS subscription, done as SNS does it', () => {
       ),
     );
     const deprovisioned = log.find(
-      (m) => m.targetId === target.body.id && m.body['detail-type'] === 'License Deprovisioned - Manufacturer',
+      (m) =>
+        m.targetId === target.body.id &&
+        m.body['detail-type'] === 'License Deprovisioned - Manufacturer',
     )!;
     assert.equal(deprovisioned.status, 'pending');
     assert.equal(Date.parse(deprovisioned.nextAttemptAt!), endedAt.getTime() + 3600_000);
@@ -201,15 +205,22 @@ describe('eventbridge-http: events POSTed as an API destination delivers them', 
       endpoint: `${receiver.url}/events`,
     });
     const customer = '700000000021';
-    await meterd.admin('POST', '/agreements', { productCode: 'acme-saas', customerAWSAccountId: customer });
+    await meterd.admin('POST', '/agreements', {
+      productCode: 'acme-saas',
+      customerAWSAccountId: customer,
+    });
     const { body } = await meterd.admin<{ agreements: Array<{ licenseArn: string }> }>(
       'GET',
       `/agreements?productCode=acme-saas&customerAWSAccountId=${customer}`,
     );
-    await meterd.admin('PATCH', `/agreements/${encodeURIComponent(body.agreements[0]!.licenseArn)}`, {
-      status: 'unsubscribed',
-      endedAt: hoursAgo(2),
-    });
+    await meterd.admin(
+      'PATCH',
+      `/agreements/${encodeURIComponent(body.agreements[0]!.licenseArn)}`,
+      {
+        status: 'unsubscribed',
+        endedAt: hoursAgo(2),
+      },
+    );
     const events = await receiver.waitFor(() => true, 5);
     assert.deepEqual(
       events.map((e) => e.json['detail-type']),
@@ -244,7 +255,9 @@ describe('eventbridge-http: events POSTed as an API destination delivers them', 
     });
     assert.equal(r.status, 201);
     assert.equal(r.body.status, 'suspended');
-    const [fail] = await receiver.waitFor((x) => x.path === '/sns-fail' && x.json.Type === 'Notification');
+    const [fail] = await receiver.waitFor(
+      (x) => x.path === '/sns-fail' && x.json.Type === 'Notification',
+    );
     assert.equal(actionOf(fail!), 'subscribe-fail');
     assert.ok(target.body.id);
     const bad = await meterd.admin('POST', '/agreements', {
@@ -256,12 +269,16 @@ describe('eventbridge-http: events POSTed as an API destination delivers them', 
   });
 
   it('keeps target secrets out of listings and refuses bad targets with the admin error shape', async () => {
-    const made = await meterd.admin<{ config: Record<string, unknown> }>('POST', '/notification-targets', {
-      type: 'sqs',
-      queueUrl: 'http://127.0.0.1:1/000000000000/q',
-      accessKeyId: 'AKIDEXAMPLE',
-      secretAccessKey: 'very-secret-value',
-    });
+    const made = await meterd.admin<{ config: Record<string, unknown> }>(
+      'POST',
+      '/notification-targets',
+      {
+        type: 'sqs',
+        queueUrl: 'http://127.0.0.1:1/000000000000/q',
+        accessKeyId: 'AKIDEXAMPLE',
+        secretAccessKey: 'very-secret-value',
+      },
+    );
     assert.equal(made.status, 201);
     assert.equal(made.body.config.secretAccessKey, '***');
     const list = await meterd.admin('GET', '/notification-targets');
@@ -277,7 +294,11 @@ describe('eventbridge-http: events POSTed as an API destination delivers them', 
       { type: 'eventbridge-http', endpoint: 'http://x', queueUrl: 'http://y' },
       { type: 'sqs', queueUrl: 'http://q', accessKeyId: 'AKID' },
     ]) {
-      const r = await meterd.admin<{ error: { code: string } }>('POST', '/notification-targets', bad);
+      const r = await meterd.admin<{ error: { code: string } }>(
+        'POST',
+        '/notification-targets',
+        bad,
+      );
       assert.equal(r.status, 400, JSON.stringify(bad));
       assert.equal(r.body.error.code, 'InvalidCatalog');
     }
@@ -315,7 +336,10 @@ describe('delivery survives', () => {
       assert.ok(log.find((m) => m.messageId === first.messageId)!.attempts >= 4);
       assert.deepEqual(
         received.map((r) => r.json.id).sort(),
-        log.filter((m) => m.targetId === target.body.id).map((m) => m.messageId).sort(),
+        log
+          .filter((m) => m.targetId === target.body.id)
+          .map((m) => m.messageId)
+          .sort(),
       );
     } finally {
       await meterd.stop();
@@ -365,7 +389,10 @@ describe('delivery survives', () => {
           type: 'eventbridge-http',
           endpoint: `${receiver.url}/pg`,
         });
-        const customers = Array.from({ length: 20 }, (_, i) => `7000000001${String(i).padStart(2, '0')}`);
+        const customers = Array.from(
+          { length: 20 },
+          (_, i) => `7000000001${String(i).padStart(2, '0')}`,
+        );
         await Promise.all(
           customers.map((c, i) =>
             (i % 2 ? first : second).admin('POST', '/agreements', {
@@ -426,7 +453,9 @@ describe(
     for (const raw of [false, true]) {
       it(raw ? 'rawMessageDelivery: the message alone' : 'the signed SNS envelope', async () => {
         const client = sqs();
-        const queue = await client.send(new CreateQueueCommand({ QueueName: `mp-${raw ? 'raw' : 'sns'}` }));
+        const queue = await client.send(
+          new CreateQueueCommand({ QueueName: `mp-${raw ? 'raw' : 'sns'}` }),
+        );
         await meterd.admin('POST', '/notification-targets', {
           type: 'sqs',
           topic: 'subscription',

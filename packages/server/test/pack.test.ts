@@ -84,6 +84,7 @@ describe('the packages, packed and installed into an empty project', () => {
   let packed: Packed[];
   let meterd: Meterd | undefined;
   const timings: Record<string, number> = {};
+  let installLog = '';
   const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
     const start = performance.now();
     try {
@@ -132,7 +133,7 @@ describe('the packages, packed and installed into an empty project', () => {
         overrides: { 'better-sqlite3': version },
       }),
     );
-    await timed('npm install', () =>
+    const install = await timed('npm install', () =>
       run(
         'npm',
         [
@@ -146,6 +147,7 @@ describe('the packages, packed and installed into an empty project', () => {
         { cwd: app },
       ),
     );
+    installLog = `${install.stdout}${install.stderr}`;
     const binary = 'build/Release/better_sqlite3.node';
     if (existsSync(join(sqlite, binary))) {
       mkdirSync(join(app, 'node_modules/better-sqlite3/build/Release'), { recursive: true });
@@ -161,6 +163,10 @@ describe('the packages, packed and installed into an empty project', () => {
     rmSync(work, { recursive: true, force: true });
     const figures = Object.entries(timings).map(([step, ms]) => `${step} ${ms} ms`);
     console.log(`pack and install: ${figures.join(', ')}`);
+  });
+
+  it('installs on this Node without an engine warning (no dependency asks for a later Node)', () => {
+    assert.doesNotMatch(installLog, /EBADENGINE/, installLog);
   });
 
   it('packs exactly README, LICENSE, package.json, the compiled code and the bundled model', () => {

@@ -5,7 +5,7 @@
  */
 
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,11 @@ export interface MeterdOptions {
   databaseUrl?: string;
   /** Default: a temporary directory, removed when the last process on it stops. */
   dataDir?: string;
-  adminToken?: string;
+  /**
+   * Default {@link ADMIN_TOKEN}. null: none is given, and meterd keeps its own in the data
+   * directory (`admin-token`), which {@link Meterd.admin} then reads.
+   */
+  adminToken?: string | null;
   /** Default 0: meterd picks a port, and the kit reads its URL from the log. */
   port?: number;
   host?: string;
@@ -189,7 +193,8 @@ async function launch(options: MeterdOptions, data: Data): Promise<Meterd> {
   data.users++;
   let child: Child | undefined;
   try {
-    const adminToken = options.adminToken ?? ADMIN_TOKEN;
+    const adminToken =
+      options.adminToken === null ? undefined : (options.adminToken ?? ADMIN_TOKEN);
     const port = options.port ?? 0;
     const namespace = options.pidNamespace ?? false;
     const [command, ...commandArgs] = options.command ?? [
@@ -209,8 +214,7 @@ async function launch(options: MeterdOptions, data: Data): Promise<Meterd> {
         '--data',
         data.dataDir,
         ...(data.catalogFile ? ['--catalog', data.catalogFile] : []),
-        '--admin-token',
-        adminToken,
+        ...(adminToken ? ['--admin-token', adminToken] : []),
         '--log-level',
         options.logLevel ?? 'info',
         ...(data.databaseUrl ? ['--database-url', data.databaseUrl] : []),
@@ -248,7 +252,7 @@ function running(
   data: Data,
   child: Child,
   url: string,
-  adminToken: string,
+  adminToken: string | undefined,
 ): Meterd {
   // Whether this process still counts as a user of the data (until stop() or restart()).
   let using = true;
@@ -270,7 +274,7 @@ function running(
       const response = await fetch(`${url}/admin/v1${path}`, {
         method,
         headers: {
-          authorization: `Bearer ${adminToken}`,
+          authorization: `Bearer ${adminToken ?? readFileSync(join(data.dataDir, 'admin-token'), 'utf8').trim()}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -10,13 +10,16 @@ export const EVENT_SOURCE = 'metering-marketplace.amazonaws.com';
 
 export interface AuditEvent {
   eventVersion: string;
-  userIdentity: {
-    type: 'IAMUser' | 'AssumedRole';
-    principalId: string;
-    arn: string;
-    accountId: string;
-    accessKeyId: string;
-  };
+  userIdentity:
+    | {
+        type: 'IAMUser' | 'AssumedRole';
+        principalId: string;
+        arn: string;
+        accountId: string;
+        accessKeyId: string;
+      }
+    /** meterd's own admin API (see admin-event.ts). */
+    | { type: 'Unknown'; principalId: string; userName: string };
   eventTime: string;
   eventSource: string;
   eventName: string;
@@ -27,7 +30,10 @@ export interface AuditEvent {
   errorMessage?: string;
   requestParameters: unknown;
   responseElements: unknown;
-  /** What meterd adds about the call: `injectedFault`, `throttled` (see operations/faults). */
+  /**
+   * What meterd adds about the call: `injectedFault`, `throttled` (see operations/faults), and,
+   * while the clock is controlled, `realEventTime` (the real time; `eventTime` is the clock's).
+   */
   additionalEventData?: Record<string, unknown>;
   requestID: string;
   eventID: string;
@@ -84,6 +90,9 @@ export function toCloudTrailShape(value: unknown, seen = new Map<object, unknown
   return out;
 }
 
+/** A time as CloudTrail's `eventTime` writes it: ISO 8601 to the second. */
+export const eventTimeOf = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 /**
  * Builds the event for one call; pass `error` for a rejected call, and `additional` for its
  * `additionalEventData` (an injected fault or a throttle, so it is never taken for a real one).
@@ -109,7 +118,7 @@ export function buildEvent(
       accountId: principal.accountId,
       accessKeyId: principal.accessKeyId,
     },
-    eventTime: ctx.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventTime: eventTimeOf(ctx.now),
     eventSource: EVENT_SOURCE,
     eventName,
     awsRegion: ctx.region,
@@ -120,7 +129,14 @@ export function buildEvent(
       : {}),
     requestParameters: request === undefined ? null : toCloudTrailShape(request, seen),
     responseElements: 'response' in outcome ? toCloudTrailShape(outcome.response, seen) : null,
-    ...(additional ? { additionalEventData: additional } : {}),
+    ...(additional || ctx.realTime
+      ? {
+          additionalEventData: {
+            ...additional,
+            ...(ctx.realTime ? { realEventTime: eventTimeOf(ctx.realTime) } : {}),
+          },
+        }
+      : {}),
     requestID: ctx.requestId,
     eventID: newTimeOrderedId(ctx.now.getTime()),
     readOnly: false,

@@ -14,6 +14,7 @@ import {
 import { createPublicKey } from 'node:crypto';
 import type { Store } from '../storage/store.js';
 import type { SigningKey } from '../domain/catalog.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 
 export const SIGNING_ALGORITHM = 'PS256';
 
@@ -26,7 +27,10 @@ const LAST_DATE_MS = 8.64e15;
 export class SigningKeys {
   private readonly privateKeys = new Map<number, ReturnType<typeof importPKCS8>>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly now: Clock = systemClock,
+  ) {}
 
   /** Creates version 1 when the store has no key yet. */
   async ensure(): Promise<void> {
@@ -42,7 +46,7 @@ export class SigningKeys {
   }
 
   /** Adds a new current version; the previous one expires `graceSeconds` from now. */
-  async rotate(graceSeconds: number, now = new Date()): Promise<SigningKey> {
+  async rotate(graceSeconds: number, now = this.now()): Promise<SigningKey> {
     const existing = await this.store.listSigningKeys();
     const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, {
       modulusLength: 2048,

@@ -22,6 +22,26 @@ export const positive = (name: string) => (value: string) => {
   return n;
 };
 
+/** A number of seconds, negative or fractional too (a clock's advance). */
+export const seconds = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(`${name} must be a number of seconds`);
+  return n;
+};
+
+/** An ISO 8601 time with its zone, passed on as written (the admin API checks it). */
+export const isoTime = (name: string) => (value: string) => {
+  if (
+    !/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(value) ||
+    Number.isNaN(Date.parse(value))
+  )
+    throw new InvalidArgumentError(
+      `${name} must be an ISO 8601 time with a zone, e.g. 2026-01-01T00:00:00Z`,
+    );
+  return value;
+};
+
 export const print = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };

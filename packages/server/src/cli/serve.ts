@@ -6,10 +6,12 @@
 import { constants } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_LIMITS, flagOf, type Limits } from '../http/limits.js';
+import { defaultLogFormat } from '../http/log-destination.js';
 import { startServer } from '../server.js';
 import { DEFAULT_POSTGRES_TIMEOUTS } from '../storage/postgres/store.js';
 import { parseQuotaFlag, QuotaError } from '../domain/quotas.js';
 import { DEFAULT_RETRY_POLICY } from '../notify/delivery.js';
+import { booleanOption, parsePort } from './env.js';
 import { integer } from './options.js';
 import { startedByNpmExec, watchParent } from './parent-watch.js';
 
@@ -31,10 +33,10 @@ export function addServeCommand(program: Command): void {
     .command('serve')
     .description('run the metering service')
     .addOption(
-      new Option('--port <port>', 'port to listen on')
+      new Option('--port <port>', 'port to listen on (0: any free port)')
         .env('METERD_PORT')
         .default(9400)
-        .argParser(integer('port')),
+        .argParser(parsePort),
     )
     .addOption(
       new Option('--host <host>', 'address to listen on').env('METERD_HOST').default('127.0.0.1'),
@@ -75,8 +77,16 @@ export function addServeCommand(program: Command): void {
     .addOption(
       new Option(
         '--admin-token <token>',
-        'admin API bearer token (generated and printed when absent)',
-      ).env('METERD_ADMIN_TOKEN'),
+        'admin API bearer token (default: the one kept in <data>/admin-token, generated at the first start)',
+      )
+        .env('METERD_ADMIN_TOKEN')
+        .conflicts('adminTokenFile'),
+    )
+    .addOption(
+      new Option(
+        '--admin-token-file <file>',
+        'read the admin API bearer token from this file (keeps it off the command line)',
+      ).env('METERD_ADMIN_TOKEN_FILE'),
     )
     .addOption(
       new Option(
@@ -93,10 +103,11 @@ export function addServeCommand(program: Command): void {
         .argParser(integer('registration-token-ttl')),
     )
     .addOption(
-      new Option(
+      booleanOption(
         '--insecure-skip-signature-verification',
+        'METERD_INSECURE_SKIP_SIGNATURE_VERIFICATION',
         'accept requests without checking SigV4 signatures (local development only)',
-      ).env('METERD_INSECURE_SKIP_SIGNATURE_VERIFICATION'),
+      ),
     )
     .addOption(
       new Option(
@@ -114,10 +125,18 @@ export function addServeCommand(program: Command): void {
         }),
     )
     .addOption(
-      new Option(
+      booleanOption(
         '--localstack-chaos-api',
+        'METERD_LOCALSTACK_CHAOS_API',
         'serve the fault rules at /_localstack/chaos/faults too, without the admin token, as LocalStack does',
-      ).env('METERD_LOCALSTACK_CHAOS_API'),
+      ),
+    )
+    .addOption(
+      booleanOption(
+        '--clock-control',
+        'METERD_CLOCK_CONTROL',
+        'let the admin API move the clock (/admin/v1/clock, `meterd clock`), for tests',
+      ),
     )
     .addOption(
       new Option(
@@ -171,6 +190,14 @@ export function addServeCommand(program: Command): void {
         .env('METERD_LOG_LEVEL')
         .default('info')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'pretty (level names, local times) or json (one JSON object a line); default: pretty when standard output is a terminal, json otherwise',
+      )
+        .env('METERD_LOG_FORMAT')
+        .choices(['pretty', 'json']),
     );
   for (const [key, placeholder, help] of LIMIT_FLAGS) {
     const flag = flagOf(key);
@@ -231,10 +258,12 @@ export function addServeCommand(program: Command): void {
       },
       catalogFile: opts.catalog,
       adminToken: opts.adminToken,
+      adminTokenFile: opts.adminTokenFile,
       region: opts.region,
       registrationTokenTtlSeconds: opts.registrationTokenTtl,
       verifySignatures: !opts.insecureSkipSignatureVerification,
       logLevel: opts.logLevel,
+      logFormat: opts.logFormat ?? defaultLogFormat(),
       limits: Object.fromEntries(LIMIT_FLAGS.map(([key]) => [key, opts[key]])),
       ...(opts.awsQuotas ? { awsQuotas: opts.awsQuotas === true ? {} : opts.awsQuotas } : {}),
       localstackChaosApi: Boolean(opts.localstackChaosApi),
@@ -248,6 +277,7 @@ export function addServeCommand(program: Command): void {
           maxAttempts: opts.notificationMaxAttempts,
         },
       },
+      clockControl: Boolean(opts.clockControl),
     });
     if (stopping) shutdown(server, stopping);
   });

@@ -12,4 +12,6 @@ export interface CallContext {
   userAgent: string;
   /** The call's time, read once from the server's clock when it arrives. */
   now: Date;
+  /** The real time of the call, kept beside `now` while the clock is controlled. */
+  realTime?: Date;
 }

@@ -15,6 +15,8 @@ import { adminRoutes } from './admin-routes.js';
 import { faultRoutes } from './fault-routes.js';
 import { snsHostRoutes } from './sns-host.js';
 import type { SnsSigner } from '../notify/sns-signing.js';
+import { clockRoutes } from './clock-routes.js';
+import type { MovableClock } from '../operations/clock.js';
 import type { FaultInjector } from '../operations/faults.js';
 import { awsEndpoint } from './aws-endpoint.js';
 import { AdminError, errorHandler, notFoundHandler, sendAdminError } from './errors.js';
@@ -32,7 +34,10 @@ export interface AppOptions {
   verifySignatures: boolean;
   limits?: Limits;
   logger?: FastifyBaseLogger;
+  /** The business clock of the AWS endpoint (default: the movable clock, else real time). */
   now?: Clock;
+  /** The movable clock (`--clock-control`), served under /admin/v1/clock. */
+  clock?: MovableClock;
   /** Hooks run before every AWS operation, in this order (see operations/dispatcher.ts). */
   beforeOperation?: BeforeOperation[];
   /** The SNS signer: notifications' admin routes, and meterd's SNS host under /sns. */
@@ -67,6 +72,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         url: request.url.split('?')[0],
         operation: request.meterdOperation,
         outcome: request.meterdOutcome ?? (reply.statusCode < 400 ? 'Success' : undefined),
+        // A refused call: what it was told, about which product, and who called.
+        errorMessage: request.meterdErrorMessage,
+        productCode: request.meterdProductCode,
+        callerAccount: request.meterdCallerAccount,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
       },
@@ -78,15 +87,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler(notFoundHandler);
   app.setErrorHandler(errorHandler);
 
+  // Signature skew is checked against real time, whatever the business clock shows: callers
+  // sign with their own clock.
   const auth = new Authenticator({
     store,
     region: options.region,
     verifySignatures: options.verifySignatures,
-    ...(options.now ? { now: options.now } : {}),
   });
+  const now = options.now ?? options.clock?.now;
   const dispatcher = new Dispatcher({
     deps: { store, region: options.region, signingKeys: options.signingKeys },
     log: app.log,
+    onUsageStored: metrics.observeStored,
     ...(options.beforeOperation ? { beforeOperation: options.beforeOperation } : {}),
   });
   await app.register(awsEndpoint, {
@@ -94,7 +106,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     auth,
     metrics,
     region: options.region,
-    ...(options.now ? { now: options.now } : {}),
+    ...(now ? { now } : {}),
+    keepRealTime: options.clock !== undefined,
   });
   await app.register(adminRoutes, {
     prefix: '/admin/v1',
@@ -106,6 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   if (options.sns)
     await app.register(snsHostRoutes, { prefix: '/sns', store, signer: options.sns.signer });
+  await app.register(clockRoutes, options);
   if (options.faults)
     await app.register(faultRoutes, {
       faults: options.faults.injector,

@@ -25,6 +25,8 @@ export interface AwsEndpointOptions {
   metrics: Metrics;
   region: string;
   now?: Clock;
+  /** Keep each call's real time beside the clock's (the clock is movable). */
+  keepRealTime?: boolean;
 }
 
 /** Registers `POST /` in its own context: raw bodies, for signatures and the dispatcher. */
@@ -39,6 +41,11 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
     (_req, body, done) => done(null, body),
   );
 
+  // A refused call's log line names the product it was about, whoever refused it.
+  app.addHook('onSend', async (request) => {
+    if (request.meterdOutcome && Buffer.isBuffer(request.body))
+      request.meterdProductCode = productCodeOf(request.body);
+  });
   app.addHook('onResponse', async (request, reply) => {
     const operation = request.meterdOperation ?? 'unknown';
     metrics.requests.inc({ operation, outcome: request.meterdOutcome ?? 'Success' });
@@ -55,6 +62,7 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
       headers: request.headers,
       body,
     });
+    request.meterdCallerAccount = principal.accountId;
     const operation = operationOf(request.headers['x-amz-target'] as string | undefined);
     request.meterdOperation = operation;
     checkContentType(request.headers['content-type']);
@@ -65,6 +73,7 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
       sourceIp: request.ip,
       userAgent: String(request.headers['user-agent'] ?? ''),
       now: now(),
+      ...(options.keepRealTime ? { realTime: new Date() } : {}),
     };
     const answer = await dispatcher.dispatch(operation, ctx, body);
     // An injected fault: the socket closes with no answer (the call is audited).
@@ -79,6 +88,20 @@ export async function awsEndpoint(app: FastifyInstance, options: AwsEndpointOpti
       .header('content-type', CONTENT_TYPE)
       .send(Buffer.from(serializeOutput(answer.output)));
   });
+}
+
+/**
+ * The product code a refused call's body names, for the request log: read again from the body
+ * (the dispatcher's parse is gone), and only if it looks like one, so that whatever a caller
+ * sends cannot fill the log.
+ */
+function productCodeOf(body: Buffer): string | undefined {
+  try {
+    const code = (JSON.parse(body.toString('utf8')) as { ProductCode?: unknown }).ProductCode;
+    return typeof code === 'string' && /^[-a-zA-Z0-9/=:_.@]{1,255}$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function countRecords(metrics: Metrics, operation: OperationName, output: unknown) {

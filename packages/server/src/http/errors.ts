@@ -24,6 +24,11 @@ declare module 'fastify' {
     meterdOperation?: string;
     /** The AWS error answered, for metrics and the request log. */
     meterdOutcome?: string;
+    /** That error's message, for the request log. */
+    meterdErrorMessage?: string;
+    /** The product the call names, and the caller's account, for the request log. */
+    meterdProductCode?: string;
+    meterdCallerAccount?: string;
   }
 }
 
@@ -46,6 +51,7 @@ export function sendAwsError(
   status = error.$status,
 ) {
   request.meterdOutcome = error.name;
+  request.meterdErrorMessage = error.message;
   const answer = errorResponse(error, request.id, status);
   // A Buffer: Fastify would append "; charset=utf-8" to a string's content type.
   return reply.code(answer.status).headers(answer.headers).send(Buffer.from(answer.body));

@@ -6,12 +6,21 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, read, rmSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  read,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { it } from 'node:test';
-import { logDestination } from './log-destination.js';
+import { defaultLogFormat, logDestination, prettyLines } from './log-destination.js';
 
 const line = (i: number) => `${JSON.stringify({ level: 30, i, msg: 'x'.repeat(200) })}\n`;
 
@@ -100,3 +109,53 @@ it('never waits for a pipe nobody reads: the backlog is bounded, the rest counte
     closeSync(reader);
   }
 });
+
+it('writes pretty lines for a terminal: local time, level name, message, details', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'meterd-log-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'log');
+  const fd = openSync(file, 'w');
+  try {
+    const logs = logDestination({ fd, format: prettyLines(false) });
+    const time = new Date(2026, 0, 2, 3, 4, 5, 678).getTime(); // local time
+    logs.write(
+      `${JSON.stringify({ level: 40, time, service: 'meterd', outcome: 'X', msg: 'request' })}\n`,
+    );
+    logs.write(`${JSON.stringify({ level: 30, time, msg: 'meterd listening' })}\n`);
+    await logs.settle();
+  } finally {
+    closeSync(fd);
+  }
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  assert.deepEqual(lines, [
+    '[2026-01-02 03:04:05.678] WARN: request {"outcome":"X"}',
+    '[2026-01-02 03:04:05.678] INFO: meterd listening',
+  ]);
+  assert.equal(defaultLogFormat(true), 'pretty');
+  assert.equal(defaultLogFormat(false), 'json');
+});
+
+it(
+  'drops and counts pretty lines exactly as JSON ones',
+  { skip: existsSync('/dev/full') ? undefined : 'no /dev/full here' },
+  async () => {
+    const fd = openSync('/dev/full', 'w');
+    try {
+      let dropped = 0;
+      const warnings: string[] = [];
+      const logs = logDestination({
+        fd,
+        format: prettyLines(false),
+        onDrop: () => dropped++,
+        warn: (w) => warnings.push(w),
+      });
+      logs.write(line(0));
+      for (let i = 0; i < 500 && warnings.length === 0; i++) await sleep(10);
+      for (let i = 1; i <= 50; i++) logs.write(line(i));
+      assert.equal(dropped, 50);
+      assert.equal(warnings.length, 1);
+    } finally {
+      closeSync(fd);
+    }
+  },
+);

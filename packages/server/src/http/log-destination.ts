@@ -6,6 +6,7 @@
  */
 
 import { write as writeFd, writeSync } from 'node:fs';
+import { prettyFactory } from 'pino-pretty';
 import sonicBoom from 'sonic-boom';
 
 // A CommonJS module whose types declare an ES default export: its class is `.default`.
@@ -19,6 +20,11 @@ const RETRY_MS = 500;
 export interface LogDestinationOptions {
   /** The file descriptor to write to. Default 1 (standard output). */
   fd?: number;
+  /**
+   * Rewrites each line before it is written (see {@link prettyLines}); it runs in the call that
+   * logs, so a rewritten line is dropped and counted exactly as a plain one.
+   */
+  format?: (line: string) => string;
   /** Told of every line dropped. */
   onDrop?: () => void;
   /** Where the warnings go; default standard error, written without waiting and without failing. */
@@ -33,7 +39,7 @@ export interface LogDestination {
 }
 
 export function logDestination(options: LogDestinationOptions = {}): LogDestination {
-  const { onDrop = () => undefined, warn = warnOnStderr } = options;
+  const { onDrop = () => undefined, warn = warnOnStderr, format } = options;
   // Asynchronous: a write waits in libuv's thread pool, never in the event loop. No exit hook
   // (pino's own destination adds one that flushes synchronously, forever on a full disk).
   const stream = new SonicBoom({ fd: options.fd ?? 1, sync: false, maxLength: MAX_BACKLOG_BYTES });
@@ -78,7 +84,7 @@ export function logDestination(options: LogDestinationOptions = {}): LogDestinat
     write(line) {
       if (episode?.failing) return drop(episode.reason);
       busy = true;
-      stream.write(line);
+      stream.write(format ? format(line) : line);
     },
     settle(timeoutMs = 1000) {
       if (!busy || episode?.failing) return Promise.resolve();
@@ -93,6 +99,29 @@ export function logDestination(options: LogDestinationOptions = {}): LogDestinat
       });
     },
   };
+}
+
+/** How log lines are written: pino's JSON lines, or lines for a person at a terminal. */
+export type LogFormat = 'json' | 'pretty';
+
+/** The default format: pretty for a terminal, JSON for a file, a pipe or a log collector. */
+export const defaultLogFormat = (isTty = Boolean(process.stdout.isTTY)): LogFormat =>
+  isTty ? 'pretty' : 'json';
+
+/**
+ * Rewrites pino's JSON lines for a person: local time, level name, message, then the details.
+ * pino-pretty's formatter run in place rather than as its stream, so that the lines still go
+ * through this module's destination, which never blocks and counts what it drops.
+ * @example logDestination({ format: prettyLines() })
+ */
+export function prettyLines(colorize = Boolean(process.stdout.isTTY)): (line: string) => string {
+  const pretty = prettyFactory({
+    colorize,
+    translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    singleLine: true,
+  });
+  return (line) => pretty(line);
 }
 
 function warnOnStderr(line: string): void {

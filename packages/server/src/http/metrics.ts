@@ -1,11 +1,23 @@
 /**
- * @module Prometheus metrics: requests and errors by operation and type, records by status,
- * request latency, storage commit latency, the store's episodes of unavailability and the log
- * lines dropped.
+ * @module Prometheus metrics, named by Prometheus's conventions (a counter ends in `_total`, a
+ * unit is a suffix, no gauge ends in `_total`) with label sets bounded by the catalog (no
+ * customer, request or access key in a label): requests and errors by operation and type,
+ * records by status, the billed quantity by product and dimension, request latency, storage
+ * commit latency, the store's episodes of unavailability, the log lines dropped, the build, and
+ * prom-client's process and Node.js metrics under their usual names, for stock dashboards.
  */
 
+import { readFileSync } from 'node:fs';
+import type { UsageRecordRow } from '../storage/store.js';
 import type { WriteHealthObserver } from '../storage/health.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** meterd's version, from its package.json (two levels up from src/http/ and dist/http/). */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 export class Metrics {
   readonly registry = new Registry();
@@ -24,8 +36,20 @@ export class Metrics {
   });
   readonly records = new Counter({
     name: 'meterd_usage_records_total',
-    help: 'Usage records answered, by operation and status.',
+    help: 'Usage records answered, by operation and status (Success counts a repeated record each time it is answered).',
     labelNames: ['operation', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly quantity = new Counter({
+    name: 'meterd_usage_quantity_total',
+    help: 'Billed quantity of the usage records stored, by product and dimension; a repeated record is counted once, when first stored.',
+    labelNames: ['product_code', 'dimension'] as const,
+    registers: [this.registry],
+  });
+  readonly buildInfo = new Gauge({
+    name: 'meterd_build_info',
+    help: 'Always 1; its labels name the meterd version and the Node.js version it runs on.',
+    labelNames: ['version', 'nodejs_version'] as const,
     registers: [this.registry],
   });
   readonly commitLatency = new Histogram({
@@ -72,8 +96,20 @@ export class Metrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'meterd_' });
+    // Unprefixed, as every Node.js dashboard expects them; prom-client names a few gauges
+    // `nodejs_active_*_total`, kept as they are for the same reason.
+    collectDefaultMetrics({ register: this.registry });
+    this.buildInfo.set({ version: VERSION, nodejs_version: process.version }, 1);
   }
+
+  /**
+   * For the dispatcher: the records a call stored, once committed. A record answered again
+   * (a retry, a duplicate) is not stored again and not counted again.
+   */
+  readonly observeStored = (rows: readonly UsageRecordRow[]) => {
+    for (const row of rows)
+      this.quantity.inc({ product_code: row.productCode, dimension: row.dimension }, row.quantity);
+  };
 
   /** For the store's commit observer. */
   readonly observeCommit = (seconds: number, jobs: number) => {

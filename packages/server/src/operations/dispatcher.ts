@@ -84,10 +84,15 @@ export interface DispatchLog {
   warn(details: object, message: string): void;
 }
 
+/** Told of the usage records each call stored, once they are committed. */
+export type UsageStoredObserver = (rows: readonly UsageRecordRow[]) => void;
+
 export interface DispatcherOptions {
   deps: OperationDeps & RegisterUsageDeps;
   log: DispatchLog;
   beforeOperation?: BeforeOperation[];
+  /** Told of the records each call stored: not those already stored, which it answered again. */
+  onUsageStored?: UsageStoredObserver;
 }
 
 type Operation<O extends OperationName> = (
@@ -108,11 +113,13 @@ export class Dispatcher {
   private readonly deps: OperationDeps & RegisterUsageDeps;
   private readonly log: DispatchLog;
   private readonly beforeOperation: readonly BeforeOperation[];
+  private readonly onUsageStored: UsageStoredObserver;
 
   constructor(options: DispatcherOptions) {
     this.deps = options.deps;
     this.log = options.log;
     this.beforeOperation = [...(options.beforeOperation ?? [])];
+    this.onUsageStored = options.onUsageStored ?? (() => undefined);
   }
 
   /**
@@ -124,7 +131,7 @@ export class Dispatcher {
     ctx: CallContext,
     body: Buffer,
   ): Promise<Dispatched<Output<O>>> {
-    const audit = new CallAudit<Output<O>>(this.deps.store, ctx, operation);
+    const audit = new CallAudit<Output<O>>(this.deps.store, ctx, operation, this.onUsageStored);
     try {
       // What the event records as the request: the body as far as it could be read.
       audit.request = parseBody(body);
@@ -228,6 +235,7 @@ class CallAudit<T> implements CallRecorder<T> {
     private readonly store: Store,
     private readonly ctx: CallContext,
     private readonly operation: OperationName,
+    private readonly onStored: UsageStoredObserver,
   ) {}
 
   async recordUsage<A extends Answer<T>>(
@@ -235,12 +243,15 @@ class CallAudit<T> implements CallRecorder<T> {
     settle: (outcomes: UsageOutcome[]) => A,
     request?: unknown,
   ): Promise<A> {
+    let stored: UsageRecordRow[] = [];
     const answer = await this.store.recordUsage(records, (outcomes) => {
+      stored = outcomes.filter((o) => o.created).map((o) => o.row);
       let settled = settle(outcomes);
       if ('output' in settled) settled = { ...settled, output: this.amend(settled.output) } as A;
       return { value: settled, event: this.event(settled, request) };
     });
     this.written = answer;
+    this.onStored(stored);
     return answer;
   }
 

@@ -258,6 +258,21 @@ export const migrations: Migration[] = [
   },
   {
     version: 6,
+    name: 'the clock: one offset over real time shared by every instance',
+    up: (kdb) => {
+      const db = kdb as AnyDb;
+      return [
+        db.schema
+          .createTable('clock')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('version', 'bigint', (c) => c.notNull())
+          .addColumn('offset_ms', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull()),
+      ];
+    },
+  },
+  {
+    version: 7,
     name: 'notifications: targets, the outbox of messages to deliver, the SNS signing key',
     up: (kdb, dialect) => {
       const db = kdb as AnyDb;

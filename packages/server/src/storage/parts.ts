@@ -1,6 +1,7 @@
 /**
  * @module A Store assembled from a backend's parts: its catalog (catalog.ts), its usage
- * (usage.ts), its fault rules (faults.ts) and its notifications (notifications.ts) answer their methods of the contract; the backend's store.ts adds the rest
+ * (usage.ts), its fault rules (faults.ts), its clock (clock.ts) and its notifications
+ * (notifications.ts) answer their methods of the contract; the backend's store.ts adds the rest
  * (events, ping, close) and opens the database.
  */
 
@@ -46,6 +47,8 @@ export type NotificationsPart = Pick<
   | 'listNotifications'
   | 'snsSigning'
 >;
+/** The clock's offset (sqlite/clock.ts, postgres/clock.ts). */
+export type ClockPart = Pick<Store, 'getClock' | 'updateClock'>;
 
 /** Forwards the catalog's and the usage's methods to a backend's parts. */
 export abstract class StoreOfParts implements Omit<
@@ -56,6 +59,7 @@ export abstract class StoreOfParts implements Omit<
   protected abstract readonly usage: UsagePart;
   protected abstract readonly faults: FaultsPart;
   protected abstract readonly notifications: NotificationsPart;
+  protected abstract readonly clock: ClockPart;
 
   getAccessKey(id: string) {
     return this.catalog.getAccessKey(id);
@@ -146,5 +150,11 @@ export abstract class StoreOfParts implements Omit<
   }
   snsSigning(...a: Parameters<Store['snsSigning']>) {
     return this.notifications.snsSigning(...a);
+  }
+  getClock() {
+    return this.clock.getClock();
+  }
+  updateClock(...a: Parameters<Store['updateClock']>) {
+    return this.clock.updateClock(...a);
   }
 }

@@ -104,6 +104,8 @@ export interface Database {
   };
   /** The fault rules: one row (id 1), the rules as a JSON array, a version counter. */
   fault_rules: { id: number; version: number; rules: string; updated_at: number };
+  /** The clock's offset over real time: one row (id 1), a version counter. */
+  clock: { id: number; version: number; offset_ms: number; updated_at: number };
   task_registrations: {
     access_key_id: string;
     product_code: string;

@@ -782,6 +782,28 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it('keeps the clock offset as one versioned value, changed atomically, across a restart', async () => {
+      await withStore(async (store, restart) => {
+        assert.deepEqual(await store.getClock(), { version: 0, offsetMs: 0 });
+        assert.deepEqual(await store.updateClock(() => 3_600_000), {
+          version: 1,
+          offsetMs: 3_600_000,
+        });
+        // Concurrent advances each see the one before: none is lost.
+        await Promise.all([1, 2, 3].map(() => store.updateClock((now) => now + 60_000)));
+        const after = await store.getClock();
+        assert.deepEqual(after, { version: 4, offsetMs: 3_780_000 });
+        await assert.rejects(
+          store.updateClock(() => {
+            throw new Error('refused');
+          }),
+          /refused/,
+        );
+        store = await restart();
+        assert.deepEqual(await store.getClock(), after);
+      });
+    });
+
     it('answers ping, and closes', async () => {
       const opener = await harness.fresh();
       const store = await opener.open();

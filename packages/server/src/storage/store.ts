@@ -160,6 +160,12 @@ export interface SnsSigningMaterial {
   certificatePem: string;
 }
 
+/** The clock's offset over real time, in milliseconds; `version` grows with every change. */
+export interface StoredClock {
+  version: number;
+  offsetMs: number;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
 
@@ -245,6 +251,11 @@ export interface Store {
    * instance on a database gets the same.
    */
   snsSigning(create: () => SnsSigningMaterial): Promise<SnsSigningMaterial>;
+
+  // The clock (see operations/clock.ts), shared by every instance on the database.
+  getClock(): Promise<StoredClock>;
+  /** Sets the offset to what `change` makes of the current one, in one transaction. */
+  updateClock(change: (offsetMs: number) => number): Promise<StoredClock>;
 
   /** Checks the database answers. */
   ping(): Promise<void>;

@@ -94,7 +94,7 @@ export const MEMORY_GROWTH_BOUND = 512 * MB;
 /** meterd's resident memory, as its /metrics reports it. */
 export async function residentMemory(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^meterd_process_resident_memory_bytes (\d+)/m.exec(text)?.[1]);
+  return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]);
 }
 
 /** Log lines at level error or fatal. */

@@ -17,6 +17,7 @@ import type { EventFilter, Store, StoreObservers } from '../store.js';
 import { PostgresCatalog } from './catalog.js';
 import { PostgresFaults } from './faults.js';
 import { PostgresNotifications } from './notifications.js';
+import { PostgresClock } from './clock.js';
 import { postgresCompiler, Statements } from './dialect.js';
 import { PgGroupCommit } from './group-commit.js';
 import { migrate } from './migrate.js';
@@ -62,6 +63,7 @@ export class PostgresStore extends StoreOfParts implements Store {
   protected readonly usage: PostgresUsage;
   protected readonly faults: PostgresFaults;
   protected readonly notifications: PostgresNotifications;
+  protected readonly clock: PostgresClock;
 
   private constructor(options: PostgresOptions) {
     super();
@@ -94,6 +96,7 @@ export class PostgresStore extends StoreOfParts implements Store {
     );
     this.usage = new PostgresUsage(this.sql, this.commits);
     this.faults = new PostgresFaults(this.pool, this.commits);
+    this.clock = new PostgresClock(this.pool, this.commits);
   }
 
   static async open(options: PostgresOptions): Promise<PostgresStore> {

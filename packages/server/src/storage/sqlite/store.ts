@@ -22,6 +22,7 @@ import type { EventFilter, Store, StoreObservers } from '../store.js';
 import { SqliteCatalog } from './catalog.js';
 import { SqliteFaults } from './faults.js';
 import { SqliteNotifications } from './notifications.js';
+import { SqliteClock } from './clock.js';
 import { Checkpointer } from './checkpointer.js';
 import { queries, sqliteCompiler, Statements } from './dialect.js';
 import { GroupCommit, walSync } from './group-commit.js';
@@ -53,6 +54,7 @@ export class SqliteStore extends StoreOfParts implements Store {
   protected readonly usage: SqliteUsage;
   protected readonly faults: SqliteFaults;
   protected readonly notifications: SqliteNotifications;
+  protected readonly clock: SqliteClock;
   private readonly wal: ReturnType<typeof walSync> | undefined;
   private readonly checkpointer: Checkpointer | undefined;
   private readonly unlock: () => void = () => undefined;
@@ -90,6 +92,7 @@ export class SqliteStore extends StoreOfParts implements Store {
       );
       this.usage = new SqliteUsage(this.sql, this.commits, options.dedupeHash);
       this.faults = new SqliteFaults(this.db, this.commits);
+      this.clock = new SqliteClock(this.db, this.commits);
       if (onFile) this.checkpointer = new Checkpointer(this.db, this.path);
     } catch (error) {
       // A failed start leaves the directory free for the next one.
