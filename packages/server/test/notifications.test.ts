@@ -39,7 +39,7 @@ describe('sns-http: an SNS HTTPS subscription, done as SNS does it', () => {
   let meterd: Meterd;
   let receiver: Receiver;
   before(async () => {
-    meterd = await startMeterd({ args: [...FAST, '--sns-https-port', '0'] });
+    meterd = await startMeterd({ args: [...FAST, '--sns-https-port', '0', '--clock-control'] });
     trust(await certificateOf(meterd));
     receiver = await Receiver.start();
   });
@@ -183,6 +183,57 @@ describe('sns-http: an SNS HTTPS subscription, done as SNS does it', () => {
     )!;
     assert.equal(deprovisioned.status, 'pending');
     assert.equal(Date.parse(deprovisioned.nextAttemptAt!), endedAt.getTime() + 3600_000);
+  });
+  it('sends unsubscribe-success after the clock is advanced one hour, no sleeps', async () => {
+    const path = '/clock';
+    const mine = (r: Received) => r.path === path && r.json.Type === 'Notification';
+    await meterd.admin('POST', '/notification-targets', {
+      type: 'sns-http',
+      topic: 'subscription',
+      productCode: 'acme-saas',
+      endpoint: `${receiver.url}${path}`,
+      signatureVersion: 2,
+    });
+    const [confirmation] = await receiver.waitFor((r) => r.path === path);
+    assert.equal((await get(String(confirmation!.json.SubscribeURL))).status, 200);
+    const customer = '700000000018';
+    await meterd.admin('POST', '/agreements', {
+      productCode: 'acme-saas',
+      customerAWSAccountId: customer,
+    });
+    const { body } = await meterd.admin<{ agreements: Array<{ licenseArn: string }> }>(
+      'GET',
+      `/agreements?productCode=acme-saas&customerAWSAccountId=${customer}`,
+    );
+    await meterd.admin(
+      'PATCH',
+      `/agreements/${encodeURIComponent(body.agreements[0]!.licenseArn)}`,
+      {
+        status: 'unsubscribed',
+      },
+    );
+    await receiver.waitFor(mine, 2);
+    assert.deepEqual(receiver.received.filter(mine).map(actionOf), [
+      'subscribe-success',
+      'unsubscribe-pending',
+    ]);
+    // Metering is still accepted for the grace hour: unsubscribe-success is not due yet.
+    const pending = await waitForLog(meterd, (log) =>
+      log.some(
+        (m) => m.status === 'pending' && JSON.stringify(m.body).includes('unsubscribe-success'),
+      ),
+    );
+    assert.ok(pending.some((m) => m.nextAttemptAt !== null));
+    const moved = await meterd.admin('PUT', '/clock', { advanceSeconds: 3600 });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    const all = await receiver.waitFor(mine, 3);
+    assert.deepEqual(all.map(actionOf), [
+      'subscribe-success',
+      'unsubscribe-pending',
+      'unsubscribe-success',
+    ]);
+    for (const r of all) await verify(r.json);
+    await meterd.admin('DELETE', '/clock');
   });
 });
 
