@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { freePort, startProcess, waitForPort, type Child } from '@meterd/testkit';
 import MessageValidator from 'sns-validator';
-import { BACKEND, startMeterd, type Meterd } from './helpers/meterd.js';
+import { ADMIN_TOKEN, BACKEND, CLI, startMeterd, type Meterd } from './helpers/meterd.js';
 import {
   actionOf,
   certificateOf,
@@ -355,6 +355,43 @@ describe('eventbridge-http: events POSTed as an API destination delivers them', 
     }
     assert.equal((await meterd.admin('DELETE', '/notification-targets/nope')).status, 404);
     assert.equal((await meterd.admin('GET', '/notifications?status=lost')).status, 400);
+  });
+  it('the CLI adds and deletes targets (its secret from the environment) and shows the log', async () => {
+    const run = (...args: string[]) =>
+      JSON.parse(
+        execFileSync(process.execPath, [CLI, ...args, '--url', meterd.url], {
+          env: {
+            ...process.env,
+            METERD_ADMIN_TOKEN: ADMIN_TOKEN,
+            METERD_TARGET_SECRET_ACCESS_KEY: 'cli-secret-value',
+          },
+        }).toString(),
+      ) as Record<string, unknown>;
+    const added = run(
+      'notifications',
+      'targets',
+      'add',
+      '--type',
+      'sqs',
+      '--queue-url',
+      'http://127.0.0.1:1/000000000000/cli',
+      '--access-key-id',
+      'AKIDCLI',
+    ) as { id: string; config: Record<string, unknown> };
+    assert.equal(added.config.secretAccessKey, '***');
+    const listed = JSON.stringify(run('notifications', 'targets', 'list'));
+    assert.match(listed, new RegExp(added.id));
+    assert.doesNotMatch(listed, /cli-secret-value/);
+    const log = run('notifications', 'log', '--status', 'delivered') as {
+      notifications: Array<{ status: string }>;
+    };
+    assert.ok(log.notifications.length > 0);
+    assert.ok(log.notifications.every((m) => m.status === 'delivered'));
+    run('notifications', 'targets', 'delete', '--id', added.id);
+    assert.doesNotMatch(
+      JSON.stringify(run('notifications', 'targets', 'list')),
+      new RegExp(added.id),
+    );
   });
 });
 

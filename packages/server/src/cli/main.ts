@@ -12,6 +12,7 @@ import { addAgreementCommands } from './commands/agreements.js';
 import { addCatalogCommands } from './commands/catalog.js';
 import { addClockCommands } from './commands/clock.js';
 import { addKeyCommands } from './commands/keys.js';
+import { addNotificationCommands } from './commands/notifications.js';
 import { addProductCommands } from './commands/products.js';
 import { addReportCommands } from './commands/reports.js';
 import { addSubscriptionCommands } from './commands/subscriptions.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   addServeCommand(program);
   addFaultCommands(program);
   addSubscriptionCommands(program);
+  addNotificationCommands(program);
   addReportCommands(program);
   addCatalogCommands(program);
   addAccountCommands(program);
