@@ -49,8 +49,14 @@ export const NOTIFICATION_SQL = {
 export function notificationsQuery(f: NotificationFilter): [string, unknown[]] {
   const where = ['seq > ?'];
   const values: unknown[] = [f.after ?? 0];
-  if (f.targetId !== undefined) (where.push('target_id = ?'), values.push(f.targetId));
-  if (f.status !== undefined) (where.push('status = ?'), values.push(f.status));
+  if (f.targetId !== undefined) {
+    where.push('target_id = ?');
+    values.push(f.targetId);
+  }
+  if (f.status !== undefined) {
+    where.push('status = ?');
+    values.push(f.status);
+  }
   values.push(f.limit);
   return [
     `select * from notification_outbox where ${where.join(' and ')} order by seq limit ?`,
