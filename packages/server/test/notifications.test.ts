@@ -8,6 +8,8 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { after, before, describe, it } from 'node:test';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { freePort, startProcess, waitForPort, type Child } from '@meterd/testkit';
@@ -392,6 +394,37 @@ describe('eventbridge-http: events POSTed as an API destination delivers them', 
       JSON.stringify(run('notifications', 'targets', 'list')),
       new RegExp(added.id),
     );
+  });
+});
+
+describe('the README', () => {
+  it("applies the Notifications section's catalog and delivers to its targets", async () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Notifications'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const receiver = await Receiver.start();
+    const meterd = await startMeterd({ args: FAST });
+    try {
+      const doc = parseYaml(yaml.replaceAll('127.0.0.1:8080', `127.0.0.1:${receiver.port}`));
+      const applied = await meterd.admin('POST', '/catalog', doc);
+      assert.equal(applied.status, 200, JSON.stringify(applied.body));
+      const [confirmation] = await receiver.waitFor((r) => r.path === '/sns');
+      assert.equal(confirmation!.json.Type, 'SubscriptionConfirmation');
+      assert.equal((await get(String(confirmation!.json.SubscribeURL))).status, 200);
+      await meterd.admin('POST', '/agreements', {
+        productCode: 'acme-saas',
+        customerAWSAccountId: '700000000061',
+      });
+      const [success] = await receiver.waitFor(
+        (r) => r.path === '/sns' && r.json.Type === 'Notification',
+      );
+      assert.equal(actionOf(success!), 'subscribe-success');
+      assert.equal(success!.json.SignatureVersion, '2');
+      await receiver.waitFor((r) => r.path === '/events', 2);
+    } finally {
+      await meterd.stop();
+      await receiver.close();
+    }
   });
 });
 
