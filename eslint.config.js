@@ -14,7 +14,7 @@ const FLOORS = [
   ['protocol'],
   ['audit'],
   ['storage'],
-  ['auth', 'catalog'],
+  ['auth', 'catalog', 'notify'],
   ['operations'],
   ['http'],
   ['server.ts'],

@@ -18,7 +18,13 @@ import {
   readAdminTokenFile,
   type AdminToken,
 } from './http/admin-token.js';
+import Fastify from 'fastify';
 import { buildApp } from './http/app.js';
+import { snsHostRoutes } from './http/sns-host.js';
+import type { RetryPolicy } from './domain/notifications.js';
+import { DeliveryLoop } from './notify/delivery.js';
+import { senders } from './notify/senders.js';
+import { SnsSigner } from './notify/sns-signing.js';
 import { checkAddress, listenError } from './http/listen.js';
 import { resolveLimits, type Limits } from './http/limits.js';
 import {
@@ -71,6 +77,19 @@ export interface ServeOptions {
   clockControl?: boolean;
   /** How often the stored clock offset is read again, in milliseconds (default 1000). */
   clockRefreshMs?: number;
+  /** Notification delivery; unset ones take their defaults. */
+  notifications?: NotificationOptions;
+}
+
+export interface NotificationOptions {
+  /** Serve meterd's SNS host over HTTPS on this port too (0: any free port). */
+  snsHttpsPort?: number;
+  /** How often the outbox is looked at (ms, default 250). */
+  pollMs?: number;
+  /** How long a claimed message is one instance's (ms, default 30000). */
+  leaseMs?: number;
+  /** The retry backoff (defaults: 1000 ms doubling up to 60000 ms, 50 attempts). */
+  retry?: Partial<RetryPolicy>;
 }
 
 export interface RunningServer {
@@ -79,6 +98,8 @@ export interface RunningServer {
   url: string;
   adminToken: string;
   logger: Logger;
+  /** The base URL of meterd's SNS host (SubscribeURL, UnsubscribeURL, SigningCertURL). */
+  snsUrl: string;
   close(): Promise<void>;
 }
 
@@ -129,6 +150,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let app: FastifyInstance | undefined;
   let faults: FaultInjector | undefined;
   let clock: MovableClock | undefined;
+  let snsApp: FastifyInstance | undefined;
+  let delivery: DeliveryLoop | undefined;
   try {
     // The business clock: movable with --clock-control (its offset shared through the store).
     clock = options.clockControl
@@ -140,6 +163,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       : undefined;
     const now = clock?.now ?? systemClock;
     const catalog = new CatalogService(store, {
+      region,
       registrationTokenTtlSeconds:
         options.registrationTokenTtlSeconds ??
         doc?.registrationTokenTtlSeconds ??
@@ -169,6 +193,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     const signingKeys = new SigningKeys(store, now);
     await signingKeys.ensure();
+    const signer = await SnsSigner.open(store);
 
     let refreshFailing = false;
     faults = await FaultInjector.start({
@@ -218,6 +243,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       beforeOperation: hooks,
       faults: { injector: faults, localstackPath: options.localstackChaosApi ?? false },
       ...(clock ? { clock } : {}),
+      sns: { signer },
     });
     if (clock) logger.warn(await clock.state(), 'the clock is movable (--clock-control)');
     await app.listen({ port: options.port, host: options.host }).catch((error: unknown) => {
@@ -230,11 +256,43 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const token = describeAdminToken(admin);
     if (demo || token)
       printToStderr(['', ...(token ? [token, ''] : []), ...(demo ? [demo] : []), ''].join('\n'));
-    logger.info({ url, region, storage: store.dialect }, 'meterd listening');
+
+    // meterd's SNS host: under /sns, or at the root of an HTTPS port of its own, whose
+    // certificate is the signing certificate (served at /admin/v1/notifications/certificate).
+    const notifying = options.notifications ?? {};
+    let snsUrl = `${url}/sns`;
+    if (notifying.snsHttpsPort !== undefined) {
+      snsApp = Fastify({
+        https: { key: signer.material.privateKeyPem, cert: signer.material.certificatePem },
+      });
+      await snsApp.register(snsHostRoutes, { store, signer });
+      await snsApp.listen({ port: notifying.snsHttpsPort, host: options.host });
+      const a = snsApp.server.address();
+      const snsHost = ['0.0.0.0', '::'].includes(options.host) ? '127.0.0.1' : options.host;
+      snsUrl = `https://${snsHost.includes(':') ? `[${snsHost}]` : snsHost}:${typeof a === 'object' && a ? a.port : notifying.snsHttpsPort}`;
+    }
+    // Due times and retries follow the business clock: moving it fires what it makes due.
+    delivery = new DeliveryLoop({
+      store,
+      senders: senders({ baseUrl: snsUrl, signer }),
+      clock: now,
+      ...(notifying.retry ? { retry: notifying.retry } : {}),
+      ...(notifying.pollMs !== undefined ? { pollMs: notifying.pollMs } : {}),
+      ...(notifying.leaseMs !== undefined ? { leaseMs: notifying.leaseMs } : {}),
+      onAttempt: (m, outcome, error) =>
+        logger[outcome === 'delivered' ? 'info' : 'warn'](
+          { messageId: m.messageId, targetId: m.targetId, attempt: m.attempts + 1, outcome, error },
+          'notification',
+        ),
+      onError: (err) => logger.warn({ err }, 'notification delivery could not use the store'),
+    }).start();
+    logger.info({ url, region, storage: store.dialect, snsUrl }, 'meterd listening');
 
     const running = app;
     const injector = faults;
     const movable = clock;
+    const loop = delivery;
+    const sns = snsApp;
     let closing: Promise<void> | undefined;
     return {
       app: running,
@@ -242,8 +300,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       url,
       adminToken: admin.token,
       logger,
+      snsUrl,
       close: () =>
         (closing ??= (async () => {
+          await loop.stop();
+          await sns?.close();
           await running.close();
           injector.stop();
           movable?.stop();
@@ -253,6 +314,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     };
   } catch (error) {
     // A failed start lets go of the store, and with it the data directory's lock.
+    await delivery?.stop();
+    await snsApp?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     faults?.stop();
     clock?.stop();

@@ -15,6 +15,13 @@ import {
   type ProductType,
 } from '../domain/catalog.js';
 import { FaultRuleError, parseFaultRules, type FaultRule } from '../domain/faults.js';
+import {
+  targetTopics,
+  targetTypes,
+  type TargetConfig,
+  type TargetTopic,
+  type TargetType,
+} from '../domain/notifications.js';
 import { QuotaError, resolveQuotas } from '../domain/quotas.js';
 
 export interface AccessKeyDocument {
@@ -67,12 +74,23 @@ export type EntitlementDocument = {
   | { stringValue: string }
 );
 
+/** A notification target: its type and topic, and what its type needs (domain/notifications.ts). */
+export interface NotificationTargetDocument extends TargetConfig {
+  /** Default: derived from the rest, so that a catalog file applied again names the same target. */
+  id?: string;
+  type: TargetType;
+  /** Default: all. */
+  topic?: TargetTopic;
+  productCode?: string;
+}
+
 export interface CatalogDocument {
   region?: string;
   registrationTokenTtlSeconds?: number;
   accounts?: AccountDocument[];
   products?: ProductDocument[];
   agreements?: AgreementDocument[];
+  notificationTargets?: NotificationTargetDocument[];
   /** Fault rules (domain/faults.ts), replacing the stored ones at start. */
   faults?: FaultRule[];
   /** AWS's quotas, enforced; each operation given overrides AWS's figure (domain/quotas.ts). */
@@ -347,6 +365,71 @@ export function parseAgreement(value: unknown, path: string): AgreementDocument 
   return doc;
 }
 
+const TARGET_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const httpUrl = (o: Obj, key: string, path: string) => {
+  const url = string(o, key, path)!;
+  if (!/^https?:\/\//.test(url) || !URL.canParse(url))
+    throw new CatalogError(at(path, key), `'${url}' is not an http(s) URL`);
+  return url;
+};
+
+/** What each type of target needs, and may have, besides type, topic and product. */
+const TARGET_KEYS: Record<TargetType, { required: string[]; optional: string[] }> = {
+  'sns-http': { required: ['endpoint'], optional: ['signatureVersion'] },
+  sqs: {
+    required: ['queueUrl'],
+    optional: ['endpointUrl', 'region', 'accessKeyId', 'secretAccessKey', 'rawMessageDelivery'],
+  },
+  'eventbridge-http': { required: ['endpoint'], optional: [] },
+};
+
+export function parseNotificationTarget(value: unknown, path: string): NotificationTargetDocument {
+  const all = Object.values(TARGET_KEYS).flatMap((k) => [...k.required, ...k.optional]);
+  const o = object(value, path, ['id', 'type', 'topic', 'productCode', ...new Set(all)]);
+  const type = oneOf(o, 'type', path, targetTypes);
+  if (!type) throw new CatalogError(`${path}.type`, `is required (${targetTypes.join(' | ')})`);
+  const keys = TARGET_KEYS[type];
+  for (const key of Object.keys(o))
+    if (all.includes(key) && !keys.required.includes(key) && !keys.optional.includes(key))
+      throw new CatalogError(`${path}.${key}`, `does not apply to ${type} targets`);
+  const doc: NotificationTargetDocument = { type };
+  const id = string(o, 'id', path, {
+    optional: true,
+    pattern: TARGET_ID,
+    hint: 'a target id (1-64 of A-Z a-z 0-9 _ -)',
+  });
+  if (id !== undefined) doc.id = id;
+  const topic = oneOf(o, 'topic', path, targetTopics);
+  if (topic !== undefined) doc.topic = topic;
+  const product = string(o, 'productCode', path, { optional: true });
+  if (product !== undefined) doc.productCode = product;
+  if (type === 'sqs') {
+    const queueUrl = httpUrl(o, 'queueUrl', path);
+    doc.queueUrl = queueUrl;
+    if (o.endpointUrl !== undefined) doc.endpointUrl = httpUrl(o, 'endpointUrl', path);
+    const region = string(o, 'region', path, { optional: true, pattern: REGION, hint: 'a region' });
+    if (region !== undefined) doc.region = region;
+    const key = string(o, 'accessKeyId', path, { optional: true });
+    const secret = string(o, 'secretAccessKey', path, { optional: true });
+    if ((key === undefined) !== (secret === undefined))
+      throw new CatalogError(path, 'accessKeyId and secretAccessKey go together');
+    if (key !== undefined) doc.accessKeyId = key;
+    if (secret !== undefined) doc.secretAccessKey = secret;
+    if (o.rawMessageDelivery !== undefined) {
+      if (typeof o.rawMessageDelivery !== 'boolean')
+        throw new CatalogError(`${path}.rawMessageDelivery`, 'must be true or false');
+      doc.rawMessageDelivery = o.rawMessageDelivery;
+    }
+  } else doc.endpoint = httpUrl(o, 'endpoint', path);
+  if (o.signatureVersion !== undefined) {
+    const v = o.signatureVersion;
+    if (v !== 1 && v !== 2 && v !== '1' && v !== '2')
+      throw new CatalogError(`${path}.signatureVersion`, 'must be 1 or 2');
+    doc.signatureVersion = Number(v) as 1 | 2;
+  }
+  return doc;
+}
+
 /** Checks a parsed catalog (from YAML, JSON or an admin request body). */
 export function parseCatalogDocument(value: unknown): CatalogDocument {
   const o = object(value ?? {}, '', [
@@ -355,6 +438,7 @@ export function parseCatalogDocument(value: unknown): CatalogDocument {
     'accounts',
     'products',
     'agreements',
+    'notificationTargets',
     'faults',
     'quotas',
   ]);
@@ -390,6 +474,10 @@ export function parseCatalogDocument(value: unknown): CatalogDocument {
   doc.agreements = list(o.agreements, 'agreements').map((a, i) =>
     parseAgreement(a, `agreements[${i}]`),
   );
+  if (o.notificationTargets !== undefined)
+    doc.notificationTargets = list(o.notificationTargets, 'notificationTargets').map((t, i) =>
+      parseNotificationTarget(t, `notificationTargets[${i}]`),
+    );
   return doc;
 }
 

@@ -4,7 +4,13 @@
  */
 
 import type { CatalogChange, CatalogRemoval, Store } from '../storage/store.js';
-import type { AgreementDocument, CatalogDocument, EntitlementDocument } from './document.js';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type {
+  AgreementDocument,
+  CatalogDocument,
+  EntitlementDocument,
+  NotificationTargetDocument,
+} from './document.js';
 import { CatalogError } from './document.js';
 import {
   defaultCustomerIdentifier,
@@ -24,6 +30,14 @@ import type {
 } from '../domain/catalog.js';
 import { entitlementValueKinds } from '../domain/catalog.js';
 import { pickAgreement } from '../domain/agreements.js';
+import {
+  agreementNotices,
+  confirmationOf,
+  fanOut,
+  type NewOutboxMessage,
+  type Notice,
+  type NotificationTarget,
+} from '../domain/notifications.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 
 /** The four kinds of catalog entry, as a summary names them. */
@@ -44,6 +58,8 @@ export interface AppliedCatalog {
   accounts: Array<Account & { accessKeys: AccessKey[] }>;
   products: Product[];
   agreements: Agreement[];
+  /** The notification targets the document named, as stored (with their secrets). */
+  notificationTargets: NotificationTarget[];
   changes: CatalogChanges;
 }
 
@@ -53,6 +69,8 @@ export interface ApplyOptions {
   create?: CatalogKind[];
   /** Delete every entry the document does not name (a catalog file made the whole truth). */
   prune?: boolean;
+  /** The agreements are subscriptions whose payment failed (`subscribe-fail`). */
+  failedPayment?: boolean;
 }
 
 export class NotFoundError extends Error {
@@ -162,8 +180,17 @@ class Prior {
 export class CatalogService {
   constructor(
     private readonly store: Store,
-    private readonly options: { registrationTokenTtlSeconds: number; now?: Clock },
+    private readonly options: {
+      registrationTokenTtlSeconds: number;
+      now?: Clock;
+      /** The region in notifications' topic ARNs and events (default us-east-1). */
+      region?: string;
+    },
   ) {}
+
+  private get region() {
+    return this.options.region ?? 'us-east-1';
+  }
 
   private now() {
     return (this.options.now ?? systemClock)();
@@ -188,6 +215,8 @@ export class CatalogService {
       accessKeys: [],
       products: [],
       agreements: [],
+      notificationTargets: [],
+      notifications: [],
     };
     /** Counts `next` as created, updated or unchanged, and queues it when it changed. */
     const track = async <K extends CatalogKind>(
@@ -202,12 +231,18 @@ export class CatalogService {
       if (!was) changes[kind].created.push(id);
       else if (same(was, next)) {
         changes[kind].unchanged++;
-        return;
+        return false;
       } else changes[kind].updated.push(id);
       (writes[kind] as Array<typeof next>).push(next);
+      return true;
     };
 
-    const applied: Omit<AppliedCatalog, 'changes'> = { accounts: [], products: [], agreements: [] };
+    const applied: Omit<AppliedCatalog, 'changes'> = {
+      accounts: [],
+      products: [],
+      agreements: [],
+      notificationTargets: [],
+    };
     const named = {
       accounts: new Set<string>(),
       accessKeys: new Set<string>(),
@@ -279,9 +314,23 @@ export class CatalogService {
       applied.products.push(product);
     }
 
+    // Targets before agreements: a target in the document receives its agreements' notices.
+    const now = this.now();
+    const targets = new Map(
+      (await this.store.listNotificationTargets()).map((t) => [t.id, t] as const),
+    );
+    for (const t of doc.notificationTargets ?? []) {
+      const [target, changed, confirmation] = await this.targetFrom(t, targets, products, now);
+      targets.set(target.id, target);
+      applied.notificationTargets.push(target);
+      if (changed) writes.notificationTargets.push(target);
+      if (confirmation) writes.notifications.push(confirmation);
+    }
+
+    const notices: Notice[] = [];
     for (const a of doc.agreements ?? []) {
       const [agreement, before] = await this.agreementFrom(a, products, prior, options.prune);
-      await track(
+      const changed = await track(
         'agreements',
         agreement.licenseArn,
         before,
@@ -290,7 +339,20 @@ export class CatalogService {
       );
       named.agreements.add(agreement.licenseArn);
       applied.agreements.push(agreement);
+      const product =
+        products.get(agreement.productCode) ?? (await prior.product(agreement.productCode));
+      if (changed && product)
+        notices.push(
+          ...agreementNotices(before, agreement, {
+            now,
+            product,
+            region: this.region,
+            ...(options.failedPayment ? { failedPayment: true } : {}),
+            newId: randomUUID,
+          }),
+        );
     }
+    writes.notifications.push(...fanOut(notices, [...targets.values()]));
 
     const remove: CatalogRemoval = {};
     if (options.prune && prior.all)
@@ -302,6 +364,63 @@ export class CatalogService {
 
     await this.store.applyCatalog({ ...writes, remove });
     return { ...applied, changes };
+  }
+
+  /**
+   * A target as the document names it: new (with its SubscriptionConfirmation, for sns-http),
+   * changed (keeping its state: a confirmed subscription stays confirmed), or as it stands.
+   */
+  private async targetFrom(
+    t: NotificationTargetDocument,
+    stored: Map<string, NotificationTarget>,
+    products: Map<string, Product>,
+    now: Date,
+  ): Promise<[NotificationTarget, boolean, NewOutboxMessage | undefined]> {
+    const { id: named, type, topic = 'all', productCode, ...config } = t;
+    const id =
+      named ??
+      `t-${createHash('sha256')
+        .update(
+          JSON.stringify([type, topic, productCode ?? null, config.endpoint ?? config.queueUrl]),
+        )
+        .digest('hex')
+        .slice(0, 16)}`;
+    const before = stored.get(id);
+    const target: NotificationTarget = {
+      id,
+      type,
+      topic,
+      productCode: productCode ?? null,
+      config,
+      state: before?.state ?? (type === 'sns-http' ? 'pending-confirmation' : 'active'),
+      token: before?.token ?? (type === 'sns-http' ? randomBytes(32).toString('hex') : null),
+      createdAt: before?.createdAt ?? now,
+    };
+    if (before && before.type !== type)
+      throw new CatalogError(
+        `notificationTargets.${id}.type`,
+        `target ${id} is a ${before.type} target`,
+      );
+    if (before && same(before, target)) return [before, false, undefined];
+    if (before || type !== 'sns-http') return [target, true, undefined];
+    const product =
+      productCode === undefined
+        ? undefined
+        : (products.get(productCode) ?? (await this.store.getProduct(productCode)));
+    const confirmation = confirmationOf(target, {
+      now,
+      region: this.region,
+      sellerAccountId: product?.sellerAccountId ?? null,
+      messageId: randomUUID(),
+    });
+    return [target, true, confirmation];
+  }
+
+  /** Deletes a notification target, and its messages not yet delivered. */
+  async removeNotificationTarget(id: string): Promise<void> {
+    if (!(await this.store.getNotificationTarget(id)))
+      throw new NotFoundError(`notification target ${id} does not exist`);
+    await this.store.applyCatalog({ remove: { notificationTargets: [id] } });
   }
 
   private async agreementFrom(

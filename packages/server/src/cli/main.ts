@@ -13,6 +13,7 @@ import { addCatalogCommands } from './commands/catalog.js';
 import { addClockCommands } from './commands/clock.js';
 import { addEntitlementCommands } from './commands/entitlements.js';
 import { addKeyCommands } from './commands/keys.js';
+import { addNotificationCommands } from './commands/notifications.js';
 import { addProductCommands } from './commands/products.js';
 import { addReportCommands } from './commands/reports.js';
 import { addSubscriptionCommands } from './commands/subscriptions.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   addServeCommand(program);
   addFaultCommands(program);
   addSubscriptionCommands(program);
+  addNotificationCommands(program);
   addReportCommands(program);
   addCatalogCommands(program);
   addAccountCommands(program);

@@ -10,6 +10,7 @@ import { defaultLogFormat } from '../http/log-destination.js';
 import { startServer } from '../server.js';
 import { DEFAULT_POSTGRES_TIMEOUTS } from '../storage/postgres/store.js';
 import { parseQuotaFlag, QuotaError } from '../domain/quotas.js';
+import { DEFAULT_RETRY_POLICY } from '../notify/delivery.js';
 import { booleanOption, parsePort } from './env.js';
 import { integer } from './options.js';
 import { startedByNpmExec, watchParent } from './parent-watch.js';
@@ -138,6 +139,53 @@ export function addServeCommand(program: Command): void {
       ),
     )
     .addOption(
+      new Option(
+        '--sns-https-port <port>',
+        "serve meterd's SNS host (SigningCertURL, SubscribeURL, UnsubscribeURL) over HTTPS on this port; 0: any free port",
+      )
+        .env('METERD_SNS_HTTPS_PORT')
+        .argParser(integer('sns-https-port')),
+    )
+    .addOption(
+      new Option('--notification-poll-ms <ms>', 'how often the notification outbox is looked at')
+        .env('METERD_NOTIFICATION_POLL_MS')
+        .default(250)
+        .argParser(integer('notification-poll-ms')),
+    )
+    .addOption(
+      new Option(
+        '--notification-retry-base-ms <ms>',
+        'delay before the first retry of a notification; doubles with each retry, with jitter',
+      )
+        .env('METERD_NOTIFICATION_RETRY_BASE_MS')
+        .default(DEFAULT_RETRY_POLICY.baseMs)
+        .argParser(integer('notification-retry-base-ms')),
+    )
+    .addOption(
+      new Option('--notification-retry-max-ms <ms>', 'longest delay between two retries')
+        .env('METERD_NOTIFICATION_RETRY_MAX_MS')
+        .default(DEFAULT_RETRY_POLICY.maxMs)
+        .argParser(integer('notification-retry-max-ms')),
+    )
+    .addOption(
+      new Option(
+        '--notification-max-attempts <n>',
+        'attempts before a notification is given up (failed)',
+      )
+        .env('METERD_NOTIFICATION_MAX_ATTEMPTS')
+        .default(DEFAULT_RETRY_POLICY.maxAttempts)
+        .argParser(integer('notification-max-attempts')),
+    )
+    .addOption(
+      new Option(
+        '--notification-lease-ms <ms>',
+        "how long a notification being sent is one instance's; after it, another may send it",
+      )
+        .env('METERD_NOTIFICATION_LEASE_MS')
+        .default(30_000)
+        .argParser(integer('notification-lease-ms')),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level')
         .env('METERD_LOG_LEVEL')
         .default('info')
@@ -219,6 +267,16 @@ export function addServeCommand(program: Command): void {
       limits: Object.fromEntries(LIMIT_FLAGS.map(([key]) => [key, opts[key]])),
       ...(opts.awsQuotas ? { awsQuotas: opts.awsQuotas === true ? {} : opts.awsQuotas } : {}),
       localstackChaosApi: Boolean(opts.localstackChaosApi),
+      notifications: {
+        ...(opts.snsHttpsPort !== undefined ? { snsHttpsPort: opts.snsHttpsPort } : {}),
+        pollMs: opts.notificationPollMs,
+        leaseMs: opts.notificationLeaseMs,
+        retry: {
+          baseMs: opts.notificationRetryBaseMs,
+          maxMs: opts.notificationRetryMaxMs,
+          maxAttempts: opts.notificationMaxAttempts,
+        },
+      },
       clockControl: Boolean(opts.clockControl),
     });
     if (stopping) shutdown(server, stopping);

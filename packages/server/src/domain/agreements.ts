@@ -5,6 +5,9 @@
 
 import type { Agreement } from './catalog.js';
 
+/** After unsubscribing, usage up to the end time is still accepted for this long. */
+export const UNSUBSCRIBE_GRACE_MS = 3600_000;
+
 /**
  * Whether `time` lies in the agreement's activation period: from its start (none: no lower
  * bound) to its end (none: open), both included.

@@ -26,12 +26,16 @@ import { DEFAULT_ROTATION_GRACE_SECONDS, type SigningKeys } from '../catalog/sig
 import { NUL, UNPAIRED_SURROGATE } from '../protocol/validate.js';
 import type { MeteringOperation, Store } from '../storage/store.js';
 import { AdminError } from './errors.js';
+import { notificationRoutes } from './notification-routes.js';
+import type { SnsSigner } from '../notify/sns-signing.js';
 
 export interface AdminOptions {
   store: Store;
   catalog: CatalogService;
   signingKeys: SigningKeys;
   adminToken: string;
+  /** The SNS signer: serves the notification targets and the delivery log when given. */
+  signer?: SnsSigner;
 }
 
 const MAX_PAGE = 1000;
@@ -249,9 +253,17 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
       }),
     };
   });
+  // A subscription; with `failPayment: true`, one whose payment failed (subscribe-fail): the
+  // agreement is kept suspended.
   app.post('/agreements', async (request, reply) => {
-    const doc = parseAgreement(request.body ?? {}, 'agreement');
-    const applied = await catalog.apply({ agreements: [doc] }, { create: ['agreements'] });
+    const { failPayment, ...rest } = body(request);
+    if (failPayment !== undefined && typeof failPayment !== 'boolean')
+      throw new AdminError(400, 'InvalidParameter', 'failPayment must be true or false');
+    const doc = parseAgreement(failPayment ? { ...rest, status: 'suspended' } : rest, 'agreement');
+    const applied = await catalog.apply(
+      { agreements: [doc] },
+      { create: ['agreements'], ...(failPayment ? { failedPayment: true } : {}) },
+    );
     return reply.code(201).send(applied.agreements[0]);
   });
   app.get<{ Params: { licenseArn: string } }>('/agreements/:licenseArn', async (request) => {
@@ -401,6 +413,8 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
       ...(next === undefined ? {} : { nextToken: next }),
     };
   });
+
+  if (options.signer) await notificationRoutes(app, { store, catalog, signer: options.signer });
 }
 
 const optional = <K extends string, V>(key: K, value: V | undefined) =>

@@ -13,6 +13,8 @@ import { MAX_BODY_BYTES } from '../protocol/wire.js';
 import type { Store } from '../storage/store.js';
 import { adminRoutes } from './admin-routes.js';
 import { faultRoutes } from './fault-routes.js';
+import { snsHostRoutes } from './sns-host.js';
+import type { SnsSigner } from '../notify/sns-signing.js';
 import { clockRoutes } from './clock-routes.js';
 import type { MovableClock } from '../operations/clock.js';
 import type { FaultInjector } from '../operations/faults.js';
@@ -38,6 +40,8 @@ export interface AppOptions {
   clock?: MovableClock;
   /** Hooks run before every AWS operation, in this order (see operations/dispatcher.ts). */
   beforeOperation?: BeforeOperation[];
+  /** The SNS signer: notifications' admin routes, and meterd's SNS host under /sns. */
+  sns?: { signer: SnsSigner };
   /** The fault rules, served under /admin/v1/faults (and /_localstack/chaos/faults if asked). */
   faults?: { injector: FaultInjector; localstackPath?: boolean };
 }
@@ -111,7 +115,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     catalog: options.catalog,
     signingKeys: options.signingKeys,
     adminToken: options.adminToken,
+    ...(options.sns ? { signer: options.sns.signer } : {}),
   });
+  if (options.sns)
+    await app.register(snsHostRoutes, { prefix: '/sns', store, signer: options.sns.signer });
   await app.register(clockRoutes, options);
   if (options.faults)
     await app.register(faultRoutes, {

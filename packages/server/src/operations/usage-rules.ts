@@ -3,7 +3,7 @@
  * allocations and their tags, entitlement of an agreement at a given time (RegisterUsage's too).
  */
 
-import { inActivationPeriod } from '../domain/agreements.js';
+import { inActivationPeriod, UNSUBSCRIBE_GRACE_MS } from '../domain/agreements.js';
 import type { Agreement } from '../domain/catalog.js';
 import {
   CustomerNotEntitledException,
@@ -18,8 +18,7 @@ export const HOUR_MS = 3600_000;
 export const WINDOW_MS = 6 * HOUR_MS;
 /** How far in the future a timestamp may be, for clock skew between caller and service. */
 export const FUTURE_SKEW_MS = 5 * 60_000;
-/** After unsubscribing, usage up to the end time is still accepted for this long. */
-export const UNSUBSCRIBE_GRACE_MS = HOUR_MS;
+export { UNSUBSCRIBE_GRACE_MS };
 
 export const hourOf = (time: Date) => new Date(Math.floor(time.getTime() / HOUR_MS) * HOUR_MS);
 

@@ -280,4 +280,63 @@ export const migrations: Migration[] = [
       return [db.schema.alterTable('agreements').addColumn('entitlements', 'text')];
     },
   },
+  {
+    version: 8,
+    name: 'notifications: targets, the outbox of messages to deliver, the SNS signing key',
+    up: (kdb, dialect) => {
+      const db = kdb as AnyDb;
+      const outbox =
+        dialect === 'postgres'
+          ? db.schema
+              .createTable('notification_outbox')
+              .addColumn('seq', 'bigserial', (c) => c.primaryKey())
+          : db.schema
+              .createTable('notification_outbox')
+              .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement());
+      return [
+        db.schema
+          .createTable('notification_targets')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('topic', 'text', (c) => c.notNull())
+          .addColumn('product_code', 'text')
+          .addColumn('config', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('token', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull()),
+        outbox
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('target_id', 'text', (c) =>
+            c.notNull().references('notification_targets.id').onDelete('cascade'),
+          )
+          .addColumn('channel', 'text', (c) => c.notNull())
+          .addColumn('topic', 'text', (c) => c.notNull())
+          .addColumn('product_code', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('due_at', 'bigint', (c) => c.notNull())
+          .addColumn('delivered_at', 'bigint')
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addUniqueConstraint('notification_outbox_message_target', ['message_id', 'target_id']),
+        db.schema
+          .createIndex('notification_outbox_due')
+          .on('notification_outbox')
+          .columns(['status', 'due_at']),
+        db.schema
+          .createIndex('notification_outbox_target')
+          .on('notification_outbox')
+          .column('target_id'),
+        db.schema
+          .createTable('sns_signing')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('private_key_pem', 'text', (c) => c.notNull())
+          .addColumn('certificate_pem', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull()),
+      ];
+    },
+  },
 ];

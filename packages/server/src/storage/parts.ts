@@ -1,7 +1,7 @@
 /**
  * @module A Store assembled from a backend's parts: its catalog (catalog.ts), its usage
- * (usage.ts), its fault rules (faults.ts) and its clock (clock.ts) answer their methods of the
- * contract; the backend's store.ts adds the rest
+ * (usage.ts), its fault rules (faults.ts), its clock (clock.ts) and its notifications
+ * (notifications.ts) answer their methods of the contract; the backend's store.ts adds the rest
  * (events, ping, close) and opens the database.
  */
 
@@ -36,6 +36,17 @@ export type UsagePart = Pick<Store, 'recordUsage' | 'listUsage' | 'countUsage'>;
 /** The fault rules (sqlite/faults.ts, postgres/faults.ts). */
 export type FaultsPart = Pick<Store, 'getFaultRules' | 'updateFaultRules'>;
 
+/** Notification targets and the outbox (sqlite/notifications.ts, postgres/notifications.ts). */
+export type NotificationsPart = Pick<
+  Store,
+  | 'listNotificationTargets'
+  | 'getNotificationTarget'
+  | 'setNotificationTargetState'
+  | 'claimNotifications'
+  | 'settleNotification'
+  | 'listNotifications'
+  | 'snsSigning'
+>;
 /** The clock's offset (sqlite/clock.ts, postgres/clock.ts). */
 export type ClockPart = Pick<Store, 'getClock' | 'updateClock'>;
 
@@ -47,6 +58,7 @@ export abstract class StoreOfParts implements Omit<
   protected abstract readonly catalog: CatalogPart;
   protected abstract readonly usage: UsagePart;
   protected abstract readonly faults: FaultsPart;
+  protected abstract readonly notifications: NotificationsPart;
   protected abstract readonly clock: ClockPart;
 
   getAccessKey(id: string) {
@@ -117,6 +129,27 @@ export abstract class StoreOfParts implements Omit<
   }
   updateFaultRules(...a: Parameters<Store['updateFaultRules']>) {
     return this.faults.updateFaultRules(...a);
+  }
+  listNotificationTargets() {
+    return this.notifications.listNotificationTargets();
+  }
+  getNotificationTarget(id: string) {
+    return this.notifications.getNotificationTarget(id);
+  }
+  setNotificationTargetState(...a: Parameters<Store['setNotificationTargetState']>) {
+    return this.notifications.setNotificationTargetState(...a);
+  }
+  claimNotifications(...a: Parameters<Store['claimNotifications']>) {
+    return this.notifications.claimNotifications(...a);
+  }
+  settleNotification(...a: Parameters<Store['settleNotification']>) {
+    return this.notifications.settleNotification(...a);
+  }
+  listNotifications(...a: Parameters<Store['listNotifications']>) {
+    return this.notifications.listNotifications(...a);
+  }
+  snsSigning(...a: Parameters<Store['snsSigning']>) {
+    return this.notifications.snsSigning(...a);
   }
   getClock() {
     return this.clock.getClock();

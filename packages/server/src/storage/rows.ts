@@ -17,6 +17,11 @@ import type {
   RegistrationToken,
   SigningKey,
 } from '../domain/catalog.js';
+import type {
+  NewOutboxMessage,
+  NotificationTarget,
+  OutboxMessage,
+} from '../domain/notifications.js';
 import type { Database } from './schema.js';
 import type { StoredEvent } from './store.js';
 
@@ -170,3 +175,103 @@ export const eventParams = (e: AuditEvent) => ({
   error_code: e.errorCode ?? null,
   body: packEvent(e),
 });
+
+/** A notification target's row (notification_targets); its type's settings are JSON. */
+export interface TargetRow {
+  id: unknown;
+  type: unknown;
+  topic: unknown;
+  product_code: unknown;
+  config: unknown;
+  state: unknown;
+  token: unknown;
+  created_at: unknown;
+}
+export const toTarget = (r: TargetRow): NotificationTarget => ({
+  id: str(r.id),
+  type: str(r.type) as NotificationTarget['type'],
+  topic: str(r.topic) as NotificationTarget['topic'],
+  productCode: optStr(r.product_code),
+  config: JSON.parse(str(r.config)) as NotificationTarget['config'],
+  state: str(r.state) as NotificationTarget['state'],
+  token: optStr(r.token),
+  createdAt: date(r.created_at),
+});
+/** The values of a target's row, in the column order of TARGET_COLUMNS. */
+export const TARGET_COLUMNS = [
+  'id',
+  'type',
+  'topic',
+  'product_code',
+  'config',
+  'state',
+  'token',
+  'created_at',
+] as const;
+export const targetValues = (t: NotificationTarget) => [
+  t.id,
+  t.type,
+  t.topic,
+  t.productCode,
+  JSON.stringify(t.config),
+  t.state,
+  t.token,
+  t.createdAt.getTime(),
+];
+
+/** An outbox row (notification_outbox). */
+export interface OutboxRow {
+  seq: unknown;
+  message_id: unknown;
+  target_id: unknown;
+  channel: unknown;
+  topic: unknown;
+  product_code: unknown;
+  body: unknown;
+  status: unknown;
+  attempts: unknown;
+  last_error: unknown;
+  created_at: unknown;
+  due_at: unknown;
+  delivered_at: unknown;
+}
+export const toOutbox = (r: OutboxRow): OutboxMessage => ({
+  seq: Number(r.seq),
+  messageId: str(r.message_id),
+  targetId: str(r.target_id),
+  channel: str(r.channel) as OutboxMessage['channel'],
+  topic: str(r.topic) as OutboxMessage['topic'],
+  productCode: str(r.product_code),
+  body: JSON.parse(str(r.body)) as Record<string, unknown>,
+  status: str(r.status) as OutboxMessage['status'],
+  attempts: Number(r.attempts),
+  lastError: optStr(r.last_error),
+  createdAt: date(r.created_at),
+  dueAt: date(r.due_at),
+  deliveredAt: optDate(r.delivered_at),
+});
+/** The columns a new outbox message fills, and its values in that order (a message not yet tried). */
+export const OUTBOX_COLUMNS = [
+  'message_id',
+  'target_id',
+  'channel',
+  'topic',
+  'product_code',
+  'body',
+  'status',
+  'attempts',
+  'created_at',
+  'due_at',
+] as const;
+export const outboxValues = (m: NewOutboxMessage) => [
+  m.messageId,
+  m.targetId,
+  m.channel,
+  m.topic,
+  m.productCode,
+  JSON.stringify(m.body),
+  'pending',
+  0,
+  m.createdAt.getTime(),
+  m.dueAt.getTime(),
+];

@@ -836,6 +836,114 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it('keeps notification targets and an outbox: written with the change, leased once, settled, kept across a restart', async () => {
+      await withStore(async (store, restart) => {
+        const t0 = new Date('2030-01-01T00:00:00Z');
+        const target = {
+          id: 'sns-1',
+          type: 'sns-http' as const,
+          topic: 'all' as const,
+          productCode: null,
+          config: { endpoint: 'http://127.0.0.1:1/' },
+          state: 'pending-confirmation' as const,
+          token: 'tok',
+          createdAt: t0,
+        };
+        const message = (id: string, channel: 'sns' | 'confirmation', dueAt = t0) => ({
+          messageId: id,
+          targetId: 'sns-1',
+          channel,
+          topic: 'subscription' as const,
+          productCode: 'p',
+          body: { topicArn: 'arn:aws:sns:us-east-1:1:t', message: id },
+          createdAt: t0,
+          dueAt,
+        });
+        await store.applyCatalog({
+          notificationTargets: [target],
+          notifications: [
+            message('confirm', 'confirmation'),
+            message('now', 'sns'),
+            message('later', 'sns', new Date(t0.getTime() + 3600_000)),
+          ],
+        });
+        // The same message again is not a second one.
+        await store.applyCatalog({ notifications: [message('now', 'sns')] });
+        assert.deepEqual(await store.listNotificationTargets(), [target]);
+        const claim = (owner: string, dueBy = t0, now = t0) =>
+          store.claimNotifications({ owner, dueBy, now, leaseMs: 1000, limit: 10 });
+        // Unconfirmed: only the confirmation; and a leased message is nobody else's.
+        const [a, b] = await Promise.all([claim('a'), claim('b')]);
+        assert.deepEqual(
+          [...a!, ...b!].map((m) => m.messageId),
+          ['confirm'],
+        );
+        const leased = [...a!, ...b!][0]!;
+        const owner = a!.length ? 'a' : 'b';
+        await store.settleNotification(leased.seq, 'someone else', { delivered: true, at: t0 });
+        assert.equal((await store.listNotifications({ limit: 10 }))[0]!.status, 'pending');
+        await store.settleNotification(leased.seq, owner, { delivered: true, at: t0 });
+        assert.equal(await store.setNotificationTargetState('sns-1', 'confirmed'), true);
+        assert.equal(await store.setNotificationTargetState('nope', 'confirmed'), false);
+        const [now] = await claim('a');
+        assert.equal(now!.messageId, 'now');
+        await store.settleNotification(now!.seq, 'a', {
+          delivered: false,
+          error: 'HTTP 503',
+          retryAt: new Date(t0.getTime() + 5000),
+        });
+        assert.deepEqual(await claim('a'), []);
+        // A lease that expires lets another take the message again.
+        const [retry] = await claim('a', new Date(t0.getTime() + 5000));
+        assert.equal(retry!.attempts, 1);
+        assert.equal(retry!.lastError, 'HTTP 503');
+        const [again] = await claim(
+          'b',
+          new Date(t0.getTime() + 5000),
+          new Date(t0.getTime() + 2000),
+        );
+        assert.equal(again!.messageId, 'now');
+        await store.settleNotification(again!.seq, 'b', {
+          delivered: false,
+          error: 'gone',
+          retryAt: null,
+        });
+        store = await restart();
+        const log = await store.listNotifications({ limit: 10 });
+        assert.deepEqual(
+          log.map((m) => [m.messageId, m.status, m.attempts]),
+          [
+            ['confirm', 'delivered', 1],
+            ['now', 'failed', 2],
+            ['later', 'pending', 0],
+          ],
+        );
+        assert.deepEqual(
+          (await store.listNotifications({ status: 'pending', limit: 10 })).map((m) => m.messageId),
+          ['later'],
+        );
+        assert.deepEqual(
+          (await store.listNotifications({ after: log[1]!.seq, limit: 10 })).map(
+            (m) => m.messageId,
+          ),
+          ['later'],
+        );
+        // Unsubscribed: what was not delivered is dropped; deleted: the log goes with it.
+        await store.setNotificationTargetState('sns-1', 'unsubscribed');
+        assert.equal((await store.listNotifications({ limit: 10 }))[2]!.status, 'dropped');
+        await store.applyCatalog({ remove: { notificationTargets: ['sns-1'] } });
+        assert.deepEqual(await store.listNotifications({ limit: 10 }), []);
+        // Every instance signs with the first key stored.
+        const first = await store.snsSigning(() => ({ privateKeyPem: 'k1', certificatePem: 'c1' }));
+        const second = await store.snsSigning(() => ({
+          privateKeyPem: 'k2',
+          certificatePem: 'c2',
+        }));
+        assert.deepEqual(second, first);
+        assert.deepEqual(first, { privateKeyPem: 'k1', certificatePem: 'c1' });
+      });
+    });
+
     it('answers ping, and closes', async () => {
       const opener = await harness.fresh();
       const store = await opener.open();

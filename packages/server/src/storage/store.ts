@@ -13,6 +13,13 @@ import type {
   SigningKey,
 } from '../domain/catalog.js';
 import type { FaultRule } from '../domain/faults.js';
+import type {
+  DeliveryStatus,
+  NewOutboxMessage,
+  NotificationTarget,
+  OutboxMessage,
+  TargetState,
+} from '../domain/notifications.js';
 import type { UsageAllocation } from '../protocol/shapes.js';
 import type { WriteHealthObserver, WriteStatus } from './health.js';
 
@@ -56,6 +63,10 @@ export interface CatalogChange {
   accessKeys?: AccessKey[];
   products?: Product[];
   agreements?: Agreement[];
+  /** Notification targets, upserted by id (a new sns-http target with its confirmation). */
+  notificationTargets?: NotificationTarget[];
+  /** Outbox messages the change causes, written in its transaction (the transactional outbox). */
+  notifications?: NewOutboxMessage[];
   /** Entries deleted, by id, before the upserts: children before their parents. */
   remove?: CatalogRemoval;
 }
@@ -70,6 +81,8 @@ export interface CatalogRemoval {
   accessKeys?: string[];
   products?: string[];
   agreements?: string[];
+  /** Targets, with their messages not yet delivered and their delivery log. */
+  notificationTargets?: string[];
 }
 
 export interface AgreementFilter {
@@ -115,6 +128,36 @@ export interface UsagePage {
 export interface StoredFaultRules {
   version: number;
   rules: FaultRule[];
+}
+
+/** Outbox messages a delivery loop takes, leased to it for a while. */
+export interface ClaimRequest {
+  /** Who leases them (one delivery loop); only its settlement counts while the lease holds. */
+  owner: string;
+  /** Messages due by this time (the server's clock, which tests may move). */
+  dueBy: Date;
+  /** Real time, against which leases expire. */
+  now: Date;
+  leaseMs: number;
+  limit: number;
+}
+
+/** How an attempt ended: delivered, or failed and retried at `retryAt` (null: given up). */
+export type Settlement =
+  { delivered: true; at: Date } | { delivered: false; error: string; retryAt: Date | null };
+
+export interface NotificationFilter {
+  targetId?: string;
+  status?: DeliveryStatus;
+  /** Messages after this outbox sequence number (paging). */
+  after?: number;
+  limit: number;
+}
+
+/** The key and certificate SNS envelopes are signed with. */
+export interface SnsSigningMaterial {
+  privateKeyPem: string;
+  certificatePem: string;
 }
 
 /** The clock's offset over real time, in milliseconds; `version` grows with every change. */
@@ -184,6 +227,30 @@ export interface Store {
    * instances changing them at once do not lose a change); returns the set as stored.
    */
   updateFaultRules(change: (current: FaultRule[]) => FaultRule[]): Promise<StoredFaultRules>;
+
+  // Notifications: targets (written through applyCatalog) and the outbox (domain/notifications.ts).
+  listNotificationTargets(): Promise<NotificationTarget[]>;
+  getNotificationTarget(id: string): Promise<NotificationTarget | undefined>;
+  /**
+   * Sets a target's state (an SNS subscription confirmed or unsubscribed); unsubscribing drops
+   * its messages not yet delivered. False when there is no such target.
+   */
+  setNotificationTargetState(id: string, state: TargetState): Promise<boolean>;
+  /**
+   * Leases the due messages no lease holds, oldest first, whose target takes them now (an
+   * sns-http target that is not confirmed takes only its confirmation). Instances sharing a
+   * database never lease the same message at once.
+   */
+  claimNotifications(request: ClaimRequest): Promise<OutboxMessage[]>;
+  /** Records an attempt's outcome and ends the lease, if `owner` still holds it. */
+  settleNotification(seq: number, owner: string, settlement: Settlement): Promise<void>;
+  /** The delivery log, in outbox order. */
+  listNotifications(filter: NotificationFilter): Promise<OutboxMessage[]>;
+  /**
+   * The SNS signing key and certificate: those stored, else `create()`'s, stored first; every
+   * instance on a database gets the same.
+   */
+  snsSigning(create: () => SnsSigningMaterial): Promise<SnsSigningMaterial>;
 
   // The clock (see operations/clock.ts), shared by every instance on the database.
   getClock(): Promise<StoredClock>;

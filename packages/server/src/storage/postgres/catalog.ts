@@ -8,6 +8,7 @@
 import type { AuditEvent } from '../../audit/event.js';
 import type { RegistrationToken, SigningKey } from '../../domain/catalog.js';
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import type { CatalogPart } from '../parts.js';
 import { agreementLookup, catalogWrites } from '../plans.js';
 import * as rows from '../rows.js';
@@ -42,6 +43,11 @@ export class PostgresCatalog implements CatalogPart {
   constructor(
     private readonly sql: Statements,
     private readonly commits: PgGroupCommit,
+    /** Writes what else a catalog change carries (notification targets and outbox messages). */
+    private readonly alsoWrite: (
+      client: pg.PoolClient,
+      change: CatalogChange,
+    ) => Promise<void> = async () => undefined,
   ) {}
 
   async getAccessKey(id: string) {
@@ -97,6 +103,7 @@ export class PostgresCatalog implements CatalogPart {
     const steps = catalogWrites(change, Date.now());
     await this.commits.submit(async (client) => {
       for (const [name, values] of steps) await this.sql.query(client, name, values);
+      await this.alsoWrite(client, change);
     });
   }
   async deleteAccessKey(id: string) {

@@ -16,6 +16,7 @@ import { WriteHealth } from '../health.js';
 import type { EventFilter, Store, StoreObservers } from '../store.js';
 import { PostgresCatalog } from './catalog.js';
 import { PostgresFaults } from './faults.js';
+import { PostgresNotifications } from './notifications.js';
 import { PostgresClock } from './clock.js';
 import { postgresCompiler, Statements } from './dialect.js';
 import { PgGroupCommit } from './group-commit.js';
@@ -61,6 +62,7 @@ export class PostgresStore extends StoreOfParts implements Store {
   protected readonly catalog: PostgresCatalog;
   protected readonly usage: PostgresUsage;
   protected readonly faults: PostgresFaults;
+  protected readonly notifications: PostgresNotifications;
   protected readonly clock: PostgresClock;
 
   private constructor(options: PostgresOptions) {
@@ -88,7 +90,10 @@ export class PostgresStore extends StoreOfParts implements Store {
     this.sql = new Statements(this.pool);
     this.health = new WriteHealth(options.onWriteHealth);
     this.commits = new PgGroupCommit(this.pool, this.health, options.onCommit);
-    this.catalog = new PostgresCatalog(this.sql, this.commits);
+    this.notifications = new PostgresNotifications(this.pool, this.commits);
+    this.catalog = new PostgresCatalog(this.sql, this.commits, (client, change) =>
+      this.notifications.write(client, change),
+    );
     this.usage = new PostgresUsage(this.sql, this.commits);
     this.faults = new PostgresFaults(this.pool, this.commits);
     this.clock = new PostgresClock(this.pool, this.commits);

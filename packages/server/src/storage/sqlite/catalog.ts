@@ -39,6 +39,8 @@ export class SqliteCatalog implements CatalogPart {
   constructor(
     private readonly sql: Statements<QueryName>,
     private readonly commits: GroupCommit,
+    /** Writes what else a catalog change carries (notification targets and outbox messages). */
+    private readonly alsoWrite: (change: CatalogChange) => void = () => undefined,
   ) {}
 
   private forget(): void {
@@ -131,6 +133,7 @@ export class SqliteCatalog implements CatalogPart {
     try {
       await this.commits.submit(() => {
         for (const [name, values] of steps) this.sql.run(name, values);
+        this.alsoWrite(change);
       });
     } finally {
       this.forget();

@@ -21,6 +21,7 @@ import { WriteHealth } from '../health.js';
 import type { EventFilter, Store, StoreObservers } from '../store.js';
 import { SqliteCatalog } from './catalog.js';
 import { SqliteFaults } from './faults.js';
+import { SqliteNotifications } from './notifications.js';
 import { SqliteClock } from './clock.js';
 import { Checkpointer } from './checkpointer.js';
 import { queries, sqliteCompiler, Statements } from './dialect.js';
@@ -52,6 +53,7 @@ export class SqliteStore extends StoreOfParts implements Store {
   protected readonly catalog: SqliteCatalog;
   protected readonly usage: SqliteUsage;
   protected readonly faults: SqliteFaults;
+  protected readonly notifications: SqliteNotifications;
   protected readonly clock: SqliteClock;
   private readonly wal: ReturnType<typeof walSync> | undefined;
   private readonly checkpointer: Checkpointer | undefined;
@@ -84,7 +86,10 @@ export class SqliteStore extends StoreOfParts implements Store {
         ...(options.onCommit ? { observe: options.onCommit } : {}),
         ...(this.wal ? { sync: this.wal.sync } : {}),
       });
-      this.catalog = new SqliteCatalog(this.sql, this.commits);
+      this.notifications = new SqliteNotifications(this.db, this.commits);
+      this.catalog = new SqliteCatalog(this.sql, this.commits, (change) =>
+        this.notifications.write(change),
+      );
       this.usage = new SqliteUsage(this.sql, this.commits, options.dedupeHash);
       this.faults = new SqliteFaults(this.db, this.commits);
       this.clock = new SqliteClock(this.db, this.commits);
