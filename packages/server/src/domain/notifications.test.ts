@@ -25,6 +25,7 @@ const active: Agreement = {
   status: 'active',
   startedAt: null,
   endedAt: null,
+  entitlements: [],
 };
 const kinds = (notices: ReturnType<typeof agreementNotices>) =>
   notices.map((x) =>
@@ -72,8 +73,12 @@ describe('agreementNotices', () => {
 
 describe('entitlementNotices', () => {
   it('sends entitlement-updated when the entitlements differ, on the entitlement topic', () => {
-    const withE = { ...active, entitlements: [{ dimension: 'seats', integerValue: 5 }] };
-    const more = { ...active, entitlements: [{ dimension: 'seats', integerValue: 9 }] };
+    const seats = (integerValue: number): Agreement => ({
+      ...active,
+      entitlements: [{ dimension: 'seats', integerValue, expirationDate: null }],
+    });
+    const withE = seats(5);
+    const more = seats(9);
     const [e] = entitlementNotices(withE, more, ctx);
     assert.equal(e!.topic, 'entitlement');
     assert.match(String(e!.body.topicArn), /:aws-mp-entitlement-notification-p$/);
