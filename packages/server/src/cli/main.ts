@@ -10,6 +10,7 @@ import { AdminApiError, CliError } from './admin-client.js';
 import { addAccountCommands } from './commands/accounts.js';
 import { addAgreementCommands } from './commands/agreements.js';
 import { addCatalogCommands } from './commands/catalog.js';
+import { addForwardCommand } from './commands/forward.js';
 import { addKeyCommands } from './commands/keys.js';
 import { addProductCommands } from './commands/products.js';
 import { addReportCommands } from './commands/reports.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   addProductCommands(program);
   addAgreementCommands(program);
   addKeyCommands(program);
+  addForwardCommand(program);
   return program;
 }
 
