@@ -12,7 +12,7 @@ import { eventsOf, parseEvent, type UsageEvent } from './event.js';
 import { HOUR_MS } from './hours.js';
 import { ForwarderMetrics } from './metrics.js';
 import { MAX_RECORDS_PER_CALL, sendCall } from './sender.js';
-import type { ForwarderStore, LatePolicy, StoreStats } from './store/store.js';
+import type { ForwarderStore, FrozenRecord, LatePolicy, StoreStats } from './store/store.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** The answer to `record()` and to `POST /v1/usage-events`. */
@@ -221,17 +221,29 @@ export class Forwarder {
     let retryAt = 0;
     try {
       for (;;) {
-        const records = await this.store.frozenRecords(claim, MAX_RECORDS_PER_CALL);
+        // Up to `concurrency` calls of this bucket at once, each of its own 25 records.
+        const records = await this.store.frozenRecords(
+          claim,
+          MAX_RECORDS_PER_CALL * this.o.concurrency,
+        );
         if (records.length === 0) break;
-        await this.bucket.take();
-        const result = await sendCall(this.client, records);
-        this.metrics.sends.inc({ outcome: result.outcome });
-        for (const o of result.outcomes)
+        const calls: FrozenRecord[][] = [];
+        for (let i = 0; i < records.length; i += MAX_RECORDS_PER_CALL)
+          calls.push(records.slice(i, i + MAX_RECORDS_PER_CALL));
+        const results = await Promise.all(
+          calls.map(async (call) => {
+            await this.bucket.take();
+            return sendCall(this.client, call);
+          }),
+        );
+        const outcomes = results.flatMap((r) => r.outcomes);
+        const retried = results.flatMap((r) => r.retried);
+        await this.store.settle(outcomes, retried, this.now());
+        for (const result of results) this.metrics.sends.inc({ outcome: result.outcome });
+        for (const o of outcomes) {
           this.metrics.records.inc({
             outcome: o.state === 'accepted' ? 'accepted' : 'dead-lettered',
           });
-        await this.store.settle(result.outcomes, result.retried, this.now());
-        for (const o of result.outcomes)
           if (o.state === 'dead-lettered')
             this.log?.warn(
               {
@@ -241,15 +253,17 @@ export class Forwarder {
               },
               'record dead-lettered',
             );
-        if (result.retried.length > 0) {
+        }
+        if (retried.length > 0) {
           const n = this.retries.get(bucketKey) ?? 0;
           this.retries.set(bucketKey, n + 1);
-          retryAt = this.now() + backoff(n, result.throttled);
-          if (result.retryReason)
-            this.log?.warn(
-              { scope: claim.scope, reason: result.retryReason, retry: n + 1 },
-              'call to be sent again',
-            );
+          const throttled = results.some((r) => r.throttled);
+          retryAt = this.now() + backoff(n, throttled);
+          const reason = results.find((r) => r.retryReason)?.retryReason;
+          this.log?.warn(
+            { scope: claim.scope, reason: reason ?? 'records handed back', retry: n + 1 },
+            'records to be sent again',
+          );
           break;
         }
         this.retries.delete(bucketKey);
