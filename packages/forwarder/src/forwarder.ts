@@ -255,7 +255,8 @@ export class Forwarder {
             );
         }
         if (retried.length > 0) {
-          const n = this.retries.get(bucketKey) ?? 0;
+          // Progress (some records settled) resets the backoff; a round with none doubles it.
+          const n = outcomes.length > 0 ? 0 : (this.retries.get(bucketKey) ?? 0);
           this.retries.set(bucketKey, n + 1);
           const throttled = results.some((r) => r.throttled);
           retryAt = this.now() + backoff(n, throttled);
