@@ -175,7 +175,7 @@ export function eventsOf(body: unknown, cloudEvents: boolean): unknown[] | strin
       const c = ce as Record<string, unknown>;
       const data = (c.data ?? {}) as Record<string, unknown>;
       if (typeof data !== 'object' || Array.isArray(data)) return data;
-      return { id: c.id, timestamp: c.time, ...data };
+      return { ...data, id: data.id ?? c.id, timestamp: data.timestamp ?? c.time };
     });
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body))
