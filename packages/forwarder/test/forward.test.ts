@@ -30,7 +30,13 @@ const CLI = fileURLToPath(new URL('../../server/dist/cli/main.js', import.meta.u
 const EVENTS = Number(process.env.METERD_FORWARD_E2E_EVENTS ?? 20_000);
 const CUSTOMERS = 500;
 const DIMENSIONS = ['requests', 'storage', 'seats', 'jobs'];
-const TAG_SETS = [undefined, undefined, { team: 'a' }, { team: 'b' }, { env: 'prod', team: 'a' }];
+const TAG_SETS: Array<Record<string, string> | undefined> = [
+  undefined,
+  undefined,
+  { team: 'a' },
+  { team: 'b' },
+  { env: 'prod', team: 'a' },
+];
 const TOKEN = 'forward-test-token';
 const SELLER = { id: 'AKIAFWDSELLER0000001', secret: 'forward-seller-secret' };
 const PRODUCT = 'fwd-saas';

@@ -12,7 +12,9 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CliError, unreachable } from '../admin-client.js';
 import { integer, print } from '../options.js';
 
-type Forwarder = typeof import('@meterd/forwarder');
+import type * as ForwarderModule from '@meterd/forwarder';
+
+type Forwarder = typeof ForwarderModule;
 
 async function loadForwarder(): Promise<Forwarder> {
   try {
