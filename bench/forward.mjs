@@ -6,7 +6,7 @@
 //   node bench/forward.mjs [--repeats 3] [--seconds 5] [--connections 16] [--drain-events 1000000]
 //                          [--drain-customers 2000] [--rate 10] [--no-drain]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,7 +39,7 @@ function body(n, customers = 500) {
   for (let j = 0; j < n; j++) {
     const i = seq++;
     parts.push(
-      `{"id":"e-${i}","productCode":"bench-saas","customerAWSAccountId":"${300000000000 + (i % customers)}","dimension":"d${i % 4}","quantity":${1 + (i % 7)},"timestamp":${(hourStart + (i % HOUR)) / 1000}${i % 5 === 0 ? ',"tags":{"team":"a"}' : ''}}`,
+      `{"id":"e-${i}","productCode":"bench-saas","customerAWSAccountId":"${300000000000 + (i % customers)}","dimension":"d${Math.floor(i / customers) % 4}","quantity":${1 + (i % 7)},"timestamp":${(hourStart + (i % HOUR)) / 1000}${i % 5 === 0 ? ',"tags":{"team":"a"}' : ''}}`,
     );
   }
   return `{"events":[${parts.join(',')}]}`;
@@ -47,7 +47,6 @@ function body(n, customers = 500) {
 
 /** Sends batches of `size` events for `seconds` from `connections` connections; events/s. */
 async function load(port, size, seconds, connections, auth = true) {
-  const { execFile } = await import('node:child_process');
   const out = await new Promise((resolve, reject) =>
     execFile(
       process.execPath,
