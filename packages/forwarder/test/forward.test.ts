@@ -164,6 +164,7 @@ describe('meterd forward, end to end against meterd', { timeout: 600_000 }, () =
   });
 
   it('bills every acknowledged event exactly once through SIGKILLs, throttling, UnprocessedRecords and 5xx', async () => {
+    const started = Date.now();
     const rand = random(16);
     const firstHour = Math.floor(Date.now() / HOUR_MS) - 3;
     const events: Sent[] = Array.from({ length: EVENTS }, (_, i) => {
@@ -379,9 +380,9 @@ describe('meterd forward, end to end against meterd', { timeout: 600_000 }, () =
     );
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     console.log(
-      `# forward end to end: ${EVENTS} events (+${stream.length - EVENTS} resent), ${stored.size} cells, ${kills} SIGKILLs, ${dead.length} dead letters; sends ${
+      `forward end to end: ${EVENTS} events (+${stream.length - EVENTS} resent), ${stored.size} cells, ${kills} SIGKILLs, ${dead.length} dead letters; sends ${
         metrics.match(/^meterd_forward_sends_total\{[^}]*\} \d+/gm)?.join(', ') ?? ''
-      } (since the last start)`,
+      } (since the last start); ${Math.round((Date.now() - started) / 1000)} s`,
     );
     assert.ok(kills >= 6);
   });
