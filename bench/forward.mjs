@@ -198,7 +198,7 @@ try {
         ingested,
       };
       console.log(
-        `drain: ${n} events of one hour → ${rows.length} records in ${Math.ceil(rows.length / 25)} calls at ≤${args.rate} calls/s: ${drainSeconds.toFixed(1)} s (ingest at batches of 1,000 from one connection took ${ingestSeconds.toFixed(1)} s); accepted ${accepted} of ${ingested}`,
+        `drain: ${n} events of one hour → ${rows.length} records in ${Math.ceil(rows.length / 25)} calls at ≤${args.rate} calls/s: ${drainSeconds.toFixed(1)} s (ingest at batches of 1,000 from one connection took ${ingestSeconds.toFixed(1)} s); quantity accepted ${accepted} of ${ingested} ingested`,
       );
       await fw.child.stop();
     } finally {
