@@ -81,4 +81,23 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The forwarder is a package of its own: it sends through @meterd/client, never through
+    // the server's code.
+    files: ['packages/forwarder/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['meterd', 'meterd/*'],
+              message: 'The forwarder does not depend on the server.',
+            },
+            { regex: '(^|/)server/', message: 'The forwarder does not depend on the server.' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -12,7 +12,7 @@ const INTEGRATION = join('packages', 'server', 'test');
 const POSTGRES_ONLY = /(multi-instance|postgres-outage)\.test\.ts$/;
 // Lines in which a test reports what it measured (kills survived, inputs fuzzed, ...).
 const FIGURE =
-  /^# (crash test(?: \([^)]*(?:\([^)]*\))?\))?|fuzz|authorization matrix|multi-instance|full disk|postgres outage|pack and install):/;
+  /^# (crash test(?: \([^)]*(?:\([^)]*\))?\))?|fuzz|authorization matrix|multi-instance|full disk|postgres outage|pack and install|forward end to end|forward benchmark):/;
 
 function testFiles(roots) {
   const files = [];
@@ -69,7 +69,10 @@ if (args.length > 0) {
 } else {
   const packages = readdirSync('packages');
   const unit = testFiles(packages.map((p) => join('packages', p, 'src')));
-  const client = testFiles([join('packages', 'client', 'test')]);
+  const client = testFiles([
+    join('packages', 'client', 'test'),
+    join('packages', 'forwarder', 'test'),
+  ]);
   const integration = testFiles([INTEGRATION]);
   runs.push(
     await run('unit, client and integration tests on SQLite', [

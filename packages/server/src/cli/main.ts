@@ -12,6 +12,7 @@ import { addAgreementCommands } from './commands/agreements.js';
 import { addCatalogCommands } from './commands/catalog.js';
 import { addClockCommands } from './commands/clock.js';
 import { addEntitlementCommands } from './commands/entitlements.js';
+import { addForwardCommand } from './commands/forward.js';
 import { addKeyCommands } from './commands/keys.js';
 import { addNotificationCommands } from './commands/notifications.js';
 import { addProductCommands } from './commands/products.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   addEntitlementCommands(program);
   addKeyCommands(program);
   addClockCommands(program);
+  addForwardCommand(program);
   return program;
 }
 

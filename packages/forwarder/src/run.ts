@@ -1,0 +1,85 @@
+/**
+ * @module `meterd forward` as a process: the store in its data directory, the forwarder's loops,
+ * the HTTP API, JSON logs on standard output (pino), and a clean stop on SIGTERM and SIGINT.
+ */
+
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { Forwarder } from './forwarder.js';
+import { createForwarderServer } from './http.js';
+import { ForwarderMetrics } from './metrics.js';
+import { openSqliteStore } from './store/sqlite.js';
+import type { LatePolicy } from './store/store.js';
+
+export interface RunOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  token: string;
+  targetEndpoint?: string;
+  region?: string;
+  closeAfterSeconds: number;
+  latePolicy: LatePolicy;
+  sendZero: boolean;
+  alarmAfterSeconds: number;
+  dedupeWindowSeconds: number;
+  rate: number;
+  concurrency: number;
+  tickMs?: number;
+  logLevel?: string;
+}
+
+export interface RunningForwarder {
+  url: string;
+  forwarder: Forwarder;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the forwarder and its API; resolves once it listens.
+ *
+ * @example
+ * const running = await runForwarder({ dataDir: './fwd', port: 9500, host: '127.0.0.1', token, closeAfterSeconds: 600,
+ *   latePolicy: 'next-hour', sendZero: false, alarmAfterSeconds: 10_800, dedupeWindowSeconds: 604_800, rate: 10, concurrency: 4 });
+ */
+export async function runForwarder(o: RunOptions): Promise<RunningForwarder> {
+  const logger = pino({ level: o.logLevel ?? 'info', base: { service: 'meterd-forward' } });
+  const store = openSqliteStore(o.dataDir);
+  const forwarder = new Forwarder({
+    store,
+    ...(o.targetEndpoint ? { targetEndpoint: o.targetEndpoint } : {}),
+    ...(o.region ? { region: o.region } : {}),
+    closeAfterSeconds: o.closeAfterSeconds,
+    latePolicy: o.latePolicy,
+    sendZero: o.sendZero,
+    alarmAfterSeconds: o.alarmAfterSeconds,
+    dedupeWindowSeconds: o.dedupeWindowSeconds,
+    rate: o.rate,
+    concurrency: o.concurrency,
+    logger,
+    metrics: new ForwarderMetrics({ process: true }),
+  });
+  const server = createForwarderServer(forwarder, { token: o.token, logger });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  forwarder.start(o.tickMs ?? 1000);
+  logger.info(
+    { url, dataDir: o.dataDir, target: o.targetEndpoint ?? '(the region’s AWS endpoint)' },
+    `meterd forward listening on ${url}`,
+  );
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await forwarder.stop();
+      await store.close();
+      logger.info('meterd forward stopped');
+    })());
+  return { url, forwarder, logger, stop };
+}
