@@ -7,7 +7,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { after, before, describe, it } from 'node:test';
@@ -378,6 +378,61 @@ describe('eventbridge-http: events POSTed as an API destination delivers them', 
       failPayment: 'yes',
     });
     assert.equal(bad.status, 400);
+  });
+
+  it('meterd subscribe --fail-payment: subscribe-fail, the agreement suspended, nothing posted to the fulfillment URL', async () => {
+    await meterd.admin('POST', '/products', {
+      productCode: 'acme-fail-cli',
+      sellerAccountId: '111111111111',
+      type: 'saas',
+      dimensions: ['requests'],
+      fulfillmentUrl: `${receiver.url}/signup`,
+    });
+    await meterd.admin('POST', '/notification-targets', {
+      type: 'sns-http',
+      endpoint: `${receiver.url}/sns-fail-cli`,
+      productCode: 'acme-fail-cli',
+    });
+    const [confirmation] = await receiver.waitFor((r) => r.path === '/sns-fail-cli');
+    assert.equal((await get(String(confirmation!.json.SubscribeURL))).status, 200);
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, ...args, '--url', meterd.url], {
+        env: { ...process.env, METERD_ADMIN_TOKEN: ADMIN_TOKEN },
+      });
+    const buyer = ['--product-code', 'acme-fail-cli', '--customer-aws-account-id', '700000000024'];
+    const done = cli('subscribe', ...buyer, '--fail-payment');
+    assert.equal(done.status, 0, done.stderr.toString());
+    const out = JSON.parse(done.stdout.toString()) as Record<string, unknown>;
+    assert.equal(out.status, 'suspended');
+    assert.equal(out.failedPayment, true);
+    assert.equal(out.registrationToken, undefined);
+    const [fail] = await receiver.waitFor(
+      (x) => x.path === '/sns-fail-cli' && x.json.Type === 'Notification',
+    );
+    assert.equal(actionOf(fail!), 'subscribe-fail');
+    const agreement = await meterd.admin<{ agreements: Array<{ status: string }> }>(
+      'GET',
+      '/agreements?productCode=acme-fail-cli&customerAWSAccountId=700000000024',
+    );
+    assert.deepEqual(
+      agreement.body.agreements.map((a) => a.status),
+      ['suspended'],
+    );
+    // The buyer's browser is never sent to the fulfillment URL, and nothing else is notified.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(
+      receiver.received.filter((r) => r.path === '/signup'),
+      [],
+    );
+    assert.equal(
+      receiver.received.filter((r) => r.path === '/sns-fail-cli' && r.json.Type === 'Notification')
+        .length,
+      1,
+    );
+    // A failed payment is not a trial, nor sent to another URL: the flags are refused together.
+    const both = cli('subscribe', ...buyer, '--fail-payment', '--fulfillment-url', receiver.url);
+    assert.notEqual(both.status, 0);
+    assert.match(both.stderr.toString(), /--fail-payment.*cannot be used with.*--fulfillment-url/);
   });
 
   it('keeps target secrets out of listings and refuses bad targets with the admin error shape', async () => {
