@@ -616,6 +616,91 @@ describe('catalog apply', () => {
     { created: number; updated: number; unchanged: number; removed: number }
   >;
 
+  it('export | apply round-trips notification targets; their secrets only with --include-secrets', async () => {
+    const ownRun = (...args: string[]) => cli(own.url, args);
+    const TARGET_SECRET = 'target-secret-0123456789';
+    const targets = [
+      {
+        id: 'rt-sqs',
+        type: 'sqs',
+        topic: 'subscription',
+        productCode: 'acme-saas',
+        queueUrl: 'http://127.0.0.1:1/000000000000/round-trip',
+        region: 'us-east-1',
+        accessKeyId: 'AKIDROUNDTRIP',
+        secretAccessKey: TARGET_SECRET,
+        rawMessageDelivery: true,
+      },
+      {
+        id: 'rt-events',
+        type: 'eventbridge-http',
+        topic: 'all',
+        endpoint: 'http://127.0.0.1:1/ev',
+      },
+    ];
+    json(await ownRun('catalog', 'apply', file('targets.json', { notificationTargets: targets })));
+    const stored = async () =>
+      (
+        await own.admin<{ notificationTargets: Array<Record<string, unknown>> }>(
+          'GET',
+          '/notification-targets?secrets=true',
+        )
+      ).body.notificationTargets.filter((t) => String(t.id).startsWith('rt-'));
+    const held = await stored();
+
+    const exported = await ownRun('catalog', 'export');
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.doesNotMatch(exported.stdout, new RegExp(TARGET_SECRET));
+    const doc = JSON.parse(exported.stdout) as {
+      notificationTargets: Array<Record<string, unknown>>;
+    };
+    const { secretAccessKey: _secret, ...withoutSecret } = targets[0]!;
+    assert.deepEqual(
+      doc.notificationTargets.filter((t) => String(t.id).startsWith('rt-')),
+      [withoutSecret, targets[1]].sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1)),
+    );
+    // Applied back without secrets: the target keeps the secret meterd holds, unchanged.
+    json(await ownRun('catalog', 'apply', file('exported.json', doc)));
+    assert.deepEqual(await stored(), held);
+
+    const full = json<{ notificationTargets: Array<Record<string, unknown>> }>(
+      await ownRun('catalog', 'export', '--include-secrets'),
+    );
+    assert.equal(
+      full.notificationTargets.find((t) => t.id === 'rt-sqs')!.secretAccessKey,
+      TARGET_SECRET,
+    );
+
+    // Into another meterd: the export without secrets names what is missing; with them it applies.
+    const fresh = await startMeterd();
+    try {
+      const missing = await cli(fresh.url, ['catalog', 'apply', file('exported.json', doc)]);
+      assert.equal(missing.code, 1);
+      assert.match(
+        missing.stderr,
+        /notificationTargets\.rt-sqs\.secretAccessKey: is required: meterd holds no secret for access key AKIDROUNDTRIP/,
+      );
+      json(await cli(fresh.url, ['catalog', 'apply', file('full.json', full)]));
+      const copied = (
+        await fresh.admin<{ notificationTargets: Array<Record<string, unknown>> }>(
+          'GET',
+          '/notification-targets?secrets=true',
+        )
+      ).body.notificationTargets.filter((t) => String(t.id).startsWith('rt-'));
+      const brief = (list: Array<Record<string, unknown>>) =>
+        list.map(({ id, type, topic, productCode, config }) => ({
+          id,
+          type,
+          topic,
+          productCode,
+          config,
+        }));
+      assert.deepEqual(brief(copied), brief(held));
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('prints a summary, never a secret, and 3,000 agreements apply in seconds', async () => {
     const big = file('big.json', catalogOf(3000));
     const started = performance.now();
