@@ -28,7 +28,7 @@ describe('a receiver down for a minute', () => {
     await receiver.close();
   });
 
-  it('is retried with backoff until it is back: attempts and last errors in the log, MessageIds kept', async () => {
+  it('is retried with backoff until it is back: attempts and last errors in the log, MessageIds kept', async (t) => {
     const sns = await meterd.admin<{ id: string }>('POST', '/notification-targets', {
       type: 'sns-http',
       endpoint: `${receiver.url}/sns`,
@@ -84,6 +84,9 @@ describe('a receiver down for a minute', () => {
     );
     const deliveredAfterMs = Date.now() - backAt;
     assert.ok(deliveredAfterMs <= 20_000, `delivered ${deliveredAfterMs} ms after it came back`);
+    t.diagnostic(
+      `attempts while down: ${before.map((m) => m.attempts).join(', ')}; delivered ${deliveredAfterMs} ms after it came back`,
+    );
     const byId = new Map(before.map((m) => [m.messageId, m]));
     assert.deepEqual(
       delivered.map((m) => m.messageId).sort(),
