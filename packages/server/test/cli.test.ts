@@ -657,7 +657,7 @@ describe('catalog apply', () => {
     const { secretAccessKey: _secret, ...withoutSecret } = targets[0]!;
     assert.deepEqual(
       doc.notificationTargets.filter((t) => String(t.id).startsWith('rt-')),
-      [withoutSecret, targets[1]].sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1)),
+      [withoutSecret, targets[1]!].sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1)),
     );
     // Applied back without secrets: the target keeps the secret meterd holds, unchanged.
     json(await ownRun('catalog', 'apply', file('exported.json', doc)));

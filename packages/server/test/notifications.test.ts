@@ -23,6 +23,7 @@ import {
   snsUrlOf,
   trust,
   waitForLog,
+  type LogEntry,
   type Received,
 } from './helpers/receivers.js';
 
@@ -295,6 +296,97 @@ describe('sns-http: an SNS HTTPS subscription, done as SNS does it', () => {
     ]);
     for (const r of all) await verify(r.json);
     await meterd.admin('DELETE', '/clock');
+  });
+});
+
+describe('a buyer who subscribes again within the grace hour', () => {
+  let meterd: Meterd;
+  let receiver: Receiver;
+  before(async () => {
+    meterd = await startMeterd({ args: [...FAST, '--clock-control'] });
+    receiver = await Receiver.start();
+  });
+  after(async () => {
+    await meterd.stop();
+    await receiver.close();
+  });
+
+  it('gets no unsubscribe-success nor License Deprovisioned: they are dropped, and said so in the log', async () => {
+    const sns = await meterd.admin<{ id: string }>('POST', '/notification-targets', {
+      type: 'sns-http',
+      topic: 'subscription',
+      productCode: 'acme-saas',
+      endpoint: `${receiver.url}/resub`,
+    });
+    const [confirmation] = await receiver.waitFor((r) => r.path === '/resub');
+    assert.equal((await get(String(confirmation!.json.SubscribeURL))).status, 200);
+    const events = await meterd.admin<{ id: string }>('POST', '/notification-targets', {
+      type: 'eventbridge-http',
+      productCode: 'acme-saas',
+      endpoint: `${receiver.url}/resub-events`,
+    });
+    const customer = '700000000019';
+    const made = await meterd.admin<{ licenseArn: string }>('POST', '/agreements', {
+      productCode: 'acme-saas',
+      customerAWSAccountId: customer,
+    });
+    const at = `/agreements/${encodeURIComponent(made.body.licenseArn)}`;
+    await meterd.admin('PATCH', at, { status: 'unsubscribed' });
+    await meterd.admin('PUT', '/clock', { advanceSeconds: 1800 });
+    const again = await meterd.admin<{ status: string }>('PATCH', at, { status: 'active' });
+    assert.equal(again.body.status, 'active');
+    await meterd.admin('PUT', '/clock', { advanceSeconds: 3600 });
+
+    const ours = (log: LogEntry[]) =>
+      log.filter((m) => m.targetId === sns.body.id || m.targetId === events.body.id);
+    const log = ours(
+      await waitForLog(meterd, (l) =>
+        ours(l).every((m) => m.status === 'delivered' || m.status === 'dropped'),
+      ),
+    );
+    const dropped = log.filter((m) => m.status === 'dropped');
+    assert.deepEqual(
+      dropped
+        .map((m) =>
+          m.channel === 'sns'
+            ? (JSON.parse(String(m.body.message)) as { action: string }).action
+            : m.body['detail-type'],
+        )
+        .sort(),
+      ['License Deprovisioned - Manufacturer', 'unsubscribe-success'],
+    );
+    for (const m of dropped) {
+      assert.equal(m.lastError, 'the buyer subscribed again within the grace hour');
+      assert.equal(m.attempts, 0, 'nothing was sent');
+    }
+    const notices = receiver.received.filter(
+      (r) => r.path === '/resub' && r.json.Type === 'Notification',
+    );
+    assert.deepEqual(notices.map(actionOf), [
+      'subscribe-success',
+      'unsubscribe-pending',
+      'subscribe-success',
+    ]);
+    assert.deepEqual(
+      receiver.received.filter((r) => r.path === '/resub-events').map((r) => r.json['detail-type']),
+      [
+        'Purchase Agreement Created - Manufacturer',
+        'Purchase Agreement Created - Proposer',
+        'Purchase Agreement Ended - Manufacturer',
+        'Purchase Agreement Ended - Proposer',
+        'Purchase Agreement Created - Manufacturer',
+        'Purchase Agreement Created - Proposer',
+      ],
+    );
+
+    // Cancelled again, and not taken up: that end is sent when its grace hour is over.
+    await meterd.admin('PATCH', at, { status: 'unsubscribed' });
+    await meterd.admin('PUT', '/clock', { advanceSeconds: 3660 });
+    const last = await receiver.waitFor(
+      (r) => r.path === '/resub' && r.json.Type === 'Notification',
+      5,
+    );
+    assert.deepEqual(last.slice(3).map(actionOf), ['unsubscribe-pending', 'unsubscribe-success']);
   });
 });
 
