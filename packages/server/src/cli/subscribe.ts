@@ -2,7 +2,10 @@
  * @module `meterd subscribe`: what AWS Marketplace does when a buyer subscribes to a SaaS
  * product: mint a registration token and form-POST it from the "browser" to the fulfillment URL.
  * A subscription the fulfillment site did not take is undone: an agreement the token created is
- * deleted again, so that no buyer is left subscribed whom the seller never saw.
+ * deleted again, so that no buyer is left subscribed whom the seller never saw. A failed payment
+ * (`failPayment`) subscribes nobody: the agreement is recorded suspended, `subscribe-fail` is
+ * sent, and no token is minted or posted, for AWS redirects a buyer to the fulfillment URL only
+ * once the account is subscribed.
  */
 
 import { adminRequest, CliError, unreachable, type AdminConnection } from './admin-client.js';
@@ -12,6 +15,7 @@ export interface SubscribeOptions {
   customerAwsAccountId: string;
   fulfillmentUrl?: string;
   freeTrial?: boolean;
+  failPayment?: boolean;
 }
 
 interface Agreement {
@@ -24,6 +28,7 @@ interface Agreement {
  */
 export async function subscribe(conn: AdminConnection, opts: SubscribeOptions) {
   const { productCode, customerAwsAccountId: customer } = opts;
+  if (opts.failPayment) return failPayment(conn, productCode, customer);
   const product = await adminRequest<{ fulfillmentUrl: string | null }>(
     conn,
     'GET',
@@ -86,5 +91,21 @@ export async function subscribe(conn: AdminConnection, opts: SubscribeOptions) {
     status: response.status,
     ...(response.headers.get('location') ? { location: response.headers.get('location') } : {}),
     body,
+  };
+}
+
+/** A subscription whose payment failed: the agreement suspended, nothing posted. */
+async function failPayment(conn: AdminConnection, productCode: string, customer: string) {
+  const agreement = await adminRequest<{ licenseArn: string; status: string }>(
+    conn,
+    'POST',
+    '/agreements',
+    { productCode, customerAWSAccountId: customer, failPayment: true },
+  );
+  return {
+    licenseArn: agreement.licenseArn,
+    status: agreement.status,
+    failedPayment: true,
+    note: 'the payment failed: subscribe-fail was sent, and no registration token was posted to the fulfillment URL',
   };
 }
