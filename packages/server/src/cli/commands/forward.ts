@@ -116,6 +116,12 @@ export function addForwardCommand(program: Command): void {
           .default('.forward-data'),
       )
       .addOption(
+        new Option(
+          '--database-url <url>',
+          'a PostgreSQL database shared by several forwarders, instead of --data (prefer METERD_FORWARD_DATABASE_URL: the URL may hold a password)',
+        ).env('METERD_FORWARD_DATABASE_URL'),
+      )
+      .addOption(
         new Option('--port <port>', 'port to listen on')
           .env('METERD_FORWARD_PORT')
           .default(9500)
@@ -192,6 +198,7 @@ export function addForwardCommand(program: Command): void {
     const { runForwarder } = await loadForwarder();
     const running = await runForwarder({
       dataDir: opts.data,
+      ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
       port: opts.port,
       host: opts.host,
       token,
