@@ -4,6 +4,7 @@
  * the HTTP API, JSON logs on standard output (pino), and a clean stop on SIGTERM and SIGINT.
  */
 
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { Forwarder } from './forwarder.js';
@@ -18,6 +19,12 @@ export interface RunOptions {
   dataDir: string;
   /** A PostgreSQL database shared with other forwarders; else SQLite in `dataDir`. */
   databaseUrl?: string;
+  /**
+   * This forwarder's name in bucket claims, unique among those sharing a database: a restart
+   * under the same name resumes its own claims at once, where another name waits for their
+   * lease to run out. Default a random one on PostgreSQL, `local` on SQLite (one process).
+   */
+  instance?: string;
   port: number;
   host: string;
   token: string;
@@ -53,6 +60,7 @@ export async function runForwarder(o: RunOptions): Promise<RunningForwarder> {
   const store = o.databaseUrl ? await openShared(o.databaseUrl) : openSqliteStore(o.dataDir);
   const forwarder = new Forwarder({
     store,
+    instance: o.instance ?? (o.databaseUrl ? randomUUID() : 'local'),
     ...(o.targetEndpoint ? { targetEndpoint: o.targetEndpoint } : {}),
     ...(o.region ? { region: o.region } : {}),
     closeAfterSeconds: o.closeAfterSeconds,

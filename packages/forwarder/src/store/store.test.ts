@@ -282,3 +282,94 @@ for (const [backend, harnessOf] of Object.entries(HARNESSES)) {
     });
   });
 }
+
+const shared = await postgresHarness();
+describe(
+  'forwarder store on PostgreSQL, shared by several instances',
+  { skip: shared.skip ?? false },
+  () => {
+    let opener: Opener;
+    let stores: ForwarderStore[];
+    beforeEach(async () => {
+      opener = await shared.fresh();
+      stores = await Promise.all([opener.open(), opener.open(), opener.open()]);
+    });
+    afterEach(async () => {
+      await Promise.all(stores.map((s) => s.close()));
+    });
+
+    it('counts every id once across instances ingesting the same events at once', async () => {
+      const events = Array.from({ length: 300 }, (_, i) =>
+        ev(`e${i}`, H - HOUR_MS + i, 1 + (i % 7)),
+      );
+      // Each instance gets every event, in its own order and batches.
+      const results = await Promise.all(
+        stores.flatMap((s, k) => {
+          const mine = k === 1 ? [...events].reverse() : events;
+          return [0, 100, 200].map((at) => s.ingest(mine.slice(at, at + 100), opts));
+        }),
+      );
+      const accepted = results.reduce((t, r) => t + r.accepted, 0);
+      const duplicates = results.reduce((t, r) => t + r.duplicates, 0);
+      assert.equal(accepted, 300);
+      assert.equal(duplicates, 600);
+      const [row] = await stores[0]!.reconciliation({});
+      assert.equal(
+        row!.ingested,
+        events.reduce((t, e) => t + e.quantity, 0),
+      );
+    });
+
+    it('freezes each hour once, whichever instances close it, and never under an ingest', async () => {
+      const hours = [5, 4, 3, 2, 1];
+      await stores[0]!.ingest(
+        hours.map((h) => ev(`h${h}`, H - h * HOUR_MS, h)),
+        opts,
+      );
+      // Closing races ingest into the same hours: every event lands in a record or the open hour.
+      const late = Array.from({ length: 50 }, (_, i) =>
+        ev(`late${i}`, H - (1 + (i % 5)) * HOUR_MS, 1),
+      );
+      const [a, b, c] = await Promise.all([
+        stores[0]!.closeHours(NOW, 0, false),
+        stores[1]!.closeHours(NOW, 0, false),
+        stores[2]!.ingest(late, opts),
+      ]);
+      assert.equal(c.accepted, 50);
+      const d = await stores[2]!.closeHours(NOW, 0, false);
+      const e = await stores[1]!.closeHours(NOW, 0, false);
+      assert.equal(a + b + d + e, 5, 'each hour frozen by one instance');
+      const rows = await stores[2]!.reconciliation({});
+      const total = rows.reduce((t, r) => t + r.ingested, 0);
+      assert.equal(total, 15 + 50);
+      for (const r of rows) assert.equal(r.ingested, r.accepted + r.deadLettered + r.pending);
+      const frozen = rows.filter((r) => r.state === 'frozen');
+      assert.equal(frozen.length, 5);
+      assert.equal(
+        frozen.reduce((t, r) => t + r.pending, 0) +
+          (rows.find((r) => r.state === 'open')?.ingested ?? 0),
+        65,
+      );
+    });
+
+    it('hands each bucket to one claimant, and a lapsed claim to another', async () => {
+      await stores[0]!.ingest(
+        [1, 2, 3, 4].map((h) => ev(`c${h}`, H - h * HOUR_MS, h)),
+        opts,
+      );
+      await stores[0]!.closeHours(NOW, 0, false);
+      const claims = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => stores[i % 3]!.claim(`i${i}`, NOW, 30_000)),
+      );
+      const taken = claims.filter((c) => c !== undefined).map((c) => c!.hour);
+      assert.equal(taken.length, 4, 'four buckets, four claims, two claimants empty-handed');
+      assert.equal(new Set(taken).size, 4);
+      // i0 crashes: its bucket is taken over when the lease runs out, and i0 can no longer renew.
+      const lost = claims[0]!;
+      assert.equal(await stores[1]!.claim('other', NOW + 10_000, 30_000), undefined);
+      assert.deepEqual(await stores[1]!.claim('other', NOW + 31_000, 30_000), lost);
+      assert.equal(await stores[0]!.renew('i0', lost, NOW + 31_000, 30_000), false);
+      assert.equal(await stores[1]!.renew('other', lost, NOW + 32_000, 30_000), true);
+    });
+  },
+);

@@ -122,6 +122,12 @@ export function addForwardCommand(program: Command): void {
         ).env('METERD_FORWARD_DATABASE_URL'),
       )
       .addOption(
+        new Option(
+          '--instance <name>',
+          'this forwarder among those sharing --database-url (unique; a restart under the same name resumes its claims)',
+        ).env('METERD_FORWARD_INSTANCE'),
+      )
+      .addOption(
         new Option('--port <port>', 'port to listen on')
           .env('METERD_FORWARD_PORT')
           .default(9500)
@@ -199,6 +205,7 @@ export function addForwardCommand(program: Command): void {
     const running = await runForwarder({
       dataDir: opts.data,
       ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+      ...(opts.instance ? { instance: opts.instance } : {}),
       port: opts.port,
       host: opts.host,
       token,
