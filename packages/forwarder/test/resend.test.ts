@@ -112,7 +112,7 @@ for (const backend of [await sqlite(), await postgres()]) {
         assert.deepEqual((await first.record([event('r1', 6), event('r2', 4)])).accepted, 2);
         await first.tick();
         // The call's answer is lost: the records are still frozen, to be sent again.
-      assert.equal(await first.sendOnce(), true);
+        assert.equal(await first.sendOnce(), true);
         assert.ok(firstAnswer, 'the target stored the call and answered');
         await store1.close();
 
