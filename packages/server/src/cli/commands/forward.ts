@@ -1,6 +1,6 @@
 /**
  * @module `meterd forward`: the durable path to AWS Marketplace (the `@meterd/forwarder` package,
- * loaded when the command runs). `meterd forward` runs the sidecar; `forward reconcile`,
+ * bundled in meterd and loaded when the command runs). `meterd forward` runs the sidecar; `forward reconcile`,
  * `forward dead-letters` and `forward retry` drive a running one through its API. Every flag is
  * also a METERD_FORWARD_* environment variable; the token is read from `--token-file` or
  * `METERD_FORWARD_TOKEN` rather than the command line where possible.
@@ -22,7 +22,7 @@ async function loadForwarder(): Promise<Forwarder> {
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND')
       throw new CliError(
-        'meterd forward needs the @meterd/forwarder package: npm install @meterd/forwarder',
+        'meterd forward needs the @meterd/forwarder package that meterd bundles: install meterd again',
       );
     throw err;
   }
