@@ -288,6 +288,49 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it('applies 40,000 agreements, then changes and removes them, each in seconds', async () => {
+      await withStore(async (store) => {
+        const N = 40_000;
+        const many = Array.from({ length: N }, (_, i) =>
+          agreement(
+            `arn:license/bulk-${i}`,
+            saas.productCode,
+            `9${String(i).padStart(11, '0')}`,
+            `bulk-${i}`,
+            i,
+          ),
+        );
+        const timed = async (change: Parameters<Store['applyCatalog']>[0]) => {
+          const started = performance.now();
+          await store.applyCatalog(change);
+          return performance.now() - started;
+        };
+        const createdMs = await timed({ accounts: [seller], products: [saas], agreements: many });
+        assert.equal((await store.findAgreements({ productCode: saas.productCode })).length, N);
+        assert.deepEqual(await store.getAgreement(many[N - 1]!.licenseArn), many[N - 1]);
+        // Every one changed (and one named twice: the later row is the one kept).
+        const ended = many.map((a) => ({
+          ...a,
+          status: 'unsubscribed' as const,
+          endedAt: new Date(9000),
+        }));
+        const twice = { ...ended[7]!, customerIdentifier: 'bulk-7-later' };
+        const updatedMs = await timed({ agreements: [...ended, twice] });
+        assert.deepEqual(await store.getAgreement(ended[N - 1]!.licenseArn), ended[N - 1]);
+        assert.deepEqual(await store.getAgreement(twice.licenseArn), twice);
+        const removedMs = await timed({
+          remove: { agreements: many.slice(0, N - 1).map((a) => a.licenseArn) },
+        });
+        assert.deepEqual(await store.findAgreements({ productCode: saas.productCode }), [
+          ended[N - 1],
+        ]);
+        process.stdout.write(
+          `# catalog apply (${backend}): 40,000 agreements created in ${Math.round(createdMs)} ms, updated in ${Math.round(updatedMs)} ms, 39,999 removed in ${Math.round(removedMs)} ms\n`,
+        );
+        for (const ms of [createdMs, updatedMs, removedMs]) assert.ok(ms < 10_000, `${ms} ms`);
+      });
+    });
+
     it("keeps an agreement's entitlements, of every kind, and replaces and clears them", async () => {
       await withStore(async (store, restart) => {
         const entitled: Agreement = {
