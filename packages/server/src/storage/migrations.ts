@@ -339,4 +339,17 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    version: 9,
+    name: "the catalog's version: bumped by every catalog write, so instances drop their caches",
+    up: (kdb) => {
+      const db = kdb as AnyDb;
+      return [
+        db.schema
+          .createTable('catalog_version')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('version', 'bigint', (c) => c.notNull()),
+      ];
+    },
+  },
 ];

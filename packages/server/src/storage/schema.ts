@@ -106,6 +106,7 @@ export interface Database {
   };
   /** The fault rules: one row (id 1), the rules as a JSON array, a version counter. */
   fault_rules: { id: number; version: number; rules: string; updated_at: number };
+  catalog_version: { id: number; version: number };
   /** The clock's offset over real time: one row (id 1), a version counter. */
   clock: { id: number; version: number; offset_ms: number; updated_at: number };
   task_registrations: {

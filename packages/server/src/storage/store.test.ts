@@ -21,6 +21,18 @@ import { SqliteStore } from './sqlite/store.js';
 import type { EventFilter, Store, UsageFilter, UsageOutcome, UsageRecordRow } from './store.js';
 
 const BACKENDS = ['sqlite', 'postgres'] as const;
+
+/** Counts the queries a PostgreSQL store sends from now on (through its pool). */
+function countQueries(store: PostgresStore) {
+  const pool = (store as unknown as { pool: pg.Pool }).pool;
+  const counted = { n: 0 };
+  const query = pool.query.bind(pool) as (...a: unknown[]) => unknown;
+  (pool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
+    counted.n++;
+    return query(...a);
+  };
+  return counted;
+}
 type Backend = (typeof BACKENDS)[number];
 
 /** Opens stores for one test: `open()` again on the same data is a restart. */
@@ -330,6 +342,69 @@ for (const backend of BACKENDS) {
         for (const ms of [createdMs, updatedMs, removedMs]) assert.ok(ms < 10_000, `${ms} ms`);
       });
     });
+
+    if (backend === 'postgres')
+      it("serves the hot path's catalog reads from memory and sees another instance's change within its refresh", async () => {
+        const opener = await harness.fresh();
+        const first = (await opener.open()) as PostgresStore;
+        await first.close();
+        // Two instances on one database, re-reading the catalog's version every 100 ms.
+        const url = (first as unknown as { pool: { options: { connectionString: string } } }).pool
+          .options.connectionString;
+        const [a, b] = await Promise.all([
+          PostgresStore.open({ databaseUrl: url, catalogRefreshMs: 100 }),
+          PostgresStore.open({ databaseUrl: url, catalogRefreshMs: 100 }),
+        ]);
+        try {
+          await a.applyCatalog({
+            accounts: [seller, buyer],
+            accessKeys: [sellerKey],
+            products: [saas],
+            agreements: [a1, a2],
+          });
+          const customers = { accounts: [buyer.accountId], identifiers: ['cust-b'] };
+          assert.deepEqual(await b.findCustomerAgreements(saas.productCode, customers), [a1, a2]);
+          assert.deepEqual(await b.getAccessKey(sellerKey.accessKeyId), sellerKey);
+          // Served from memory: the same objects again, no database read.
+          const counted = countQueries(b);
+          await b.getProduct(saas.productCode);
+          const before = counted.n;
+          for (let i = 0; i < 50; i++) {
+            await b.getAccessKey(sellerKey.accessKeyId);
+            await b.getProduct(saas.productCode);
+            await b.findCustomerAgreements(saas.productCode, customers);
+          }
+          assert.equal(counted.n - before, 0, 'catalog reads of the hot path went to the database');
+          // A change through a: b sees it within its refresh (100 ms, plus a read).
+          const ended = { ...a1, status: 'unsubscribed' as const, endedAt: new Date(5000) };
+          await a.applyCatalog({ agreements: [ended] });
+          assert.deepEqual(
+            await a.findCustomerAgreements(saas.productCode, customers),
+            [ended, a2],
+            'the writer sees its change at once',
+          );
+          const changedAt = performance.now();
+          let seen = -1;
+          while (performance.now() - changedAt < 2000) {
+            const now = await b.findCustomerAgreements(saas.productCode, customers);
+            if (now[0]?.status === 'unsubscribed') {
+              seen = performance.now() - changedAt;
+              break;
+            }
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          assert.ok(seen >= 0 && seen < 1000, `b saw the change after ${seen} ms`);
+          assert.ok(await a.deleteAccessKey(sellerKey.accessKeyId));
+          await new Promise((r) => setTimeout(r, 400));
+          assert.equal(
+            await b.getAccessKey(sellerKey.accessKeyId),
+            undefined,
+            'a deleted key is gone on b too',
+          );
+        } finally {
+          await Promise.all([a.close(), b.close()]);
+        }
+      });
 
     it("keeps an agreement's entitlements, of every kind, and replaces and clears them", async () => {
       await withStore(async (store, restart) => {
