@@ -63,7 +63,7 @@ export type BulkStep =
  * one upsert (or delete) become statements of at most `maxParameters` bound values each. A key
  * named twice in one run keeps its last row, as one upsert after another would.
  */
-export function bulkCatalogWrites(steps: Step[], maxParameters = 30_000): BulkStep[] {
+export function bulkCatalogWrites(steps: Step[], maxParameters = 5_000): BulkStep[] {
   const out: BulkStep[] = [];
   for (const step of steps) {
     const [name, values] = step;

@@ -197,7 +197,7 @@ export class PostgresCatalog implements CatalogPart {
   }
 
   async applyCatalog(change: CatalogChange) {
-    // Multi-row statements: 40,000 agreements are about a dozen round trips, not 40,000.
+    // Multi-row statements: 40,000 agreements are about 75 round trips, not 40,000.
     const steps = bulkCatalogWrites(catalogWrites(change, Date.now()));
     const version = await this.commits.submit(async (client) => {
       for (const s of steps)
