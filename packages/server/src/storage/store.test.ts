@@ -344,16 +344,18 @@ for (const backend of BACKENDS) {
     });
 
     if (backend === 'postgres')
-      it("serves the hot path's catalog reads from memory and sees another instance's change within its refresh", async () => {
+      it("serves the hot path's catalog reads from memory, finds what another instance created at once and sees its changes within its refresh", async () => {
         const opener = await harness.fresh();
         const first = (await opener.open()) as PostgresStore;
         await first.close();
         // Two instances on one database, re-reading the catalog's version every 100 ms.
         const url = (first as unknown as { pool: { options: { connectionString: string } } }).pool
           .options.connectionString;
-        const [a, b] = await Promise.all([
+        // A third re-reads it only every minute: what it finds at once, it found by checking.
+        const [a, b, c] = await Promise.all([
           PostgresStore.open({ databaseUrl: url, catalogRefreshMs: 100 }),
           PostgresStore.open({ databaseUrl: url, catalogRefreshMs: 100 }),
+          PostgresStore.open({ databaseUrl: url, catalogRefreshMs: 60_000 }),
         ]);
         try {
           await a.applyCatalog({
@@ -375,6 +377,24 @@ for (const backend of BACKENDS) {
             await b.findCustomerAgreements(saas.productCode, customers);
           }
           assert.equal(counted.n - before, 0, 'catalog reads of the hot path went to the database');
+          // What a creates, b finds at once: a miss is checked against the stored version.
+          const newKey = { ...sellerKey, accessKeyId: 'AKIANEWSELLERKEY0001' };
+          const newcomer = {
+            ...a1,
+            licenseArn: `${a1.licenseArn}-newcomer`,
+            customerAWSAccountId: '444444444444',
+            customerIdentifier: 'cust-newcomer',
+          };
+          const newcomers = { accounts: ['444444444444'], identifiers: [] };
+          assert.equal(await c.getAccessKey(newKey.accessKeyId), undefined);
+          assert.deepEqual(await c.findCustomerAgreements(saas.productCode, newcomers), []);
+          await a.applyCatalog({ accessKeys: [newKey], agreements: [newcomer] });
+          assert.deepEqual(await c.getAccessKey(newKey.accessKeyId), newKey, 'a new key at once');
+          assert.deepEqual(
+            await c.findCustomerAgreements(saas.productCode, newcomers),
+            [newcomer],
+            'a new subscription at once',
+          );
           // A change through a: b sees it within its refresh (100 ms, plus a read).
           const ended = { ...a1, status: 'unsubscribed' as const, endedAt: new Date(5000) };
           await a.applyCatalog({ agreements: [ended] });
@@ -402,7 +422,7 @@ for (const backend of BACKENDS) {
             'a deleted key is gone on b too',
           );
         } finally {
-          await Promise.all([a.close(), b.close()]);
+          await Promise.all([a.close(), b.close(), c.close()]);
         }
       });
 

@@ -134,21 +134,42 @@ export class PostgresCatalog implements CatalogPart {
     return p;
   }
 
+  /**
+   * A cached read that found nothing is checked against the stored version before it is
+   * believed: what another instance has just created is found at once, and only a change or a
+   * removal may take up to `refreshMs` to be seen here. A miss costs one read of the version.
+   */
+  private async confirmed<T>(read: () => Promise<T>, missing: (value: T) => boolean) {
+    const first = await read();
+    if (!missing(first) || !this.watch) return first;
+    const generation = this.generation;
+    await this.watch.refresh();
+    return generation === this.generation ? first : read();
+  }
+
   getAccessKey(id: string) {
-    return this.cached(this.keys, id, async () => {
-      const r = await this.sql.get<R<typeof rows.toAccessKey>>('getAccessKey', { id });
-      return r && rows.toAccessKey(r);
-    });
+    return this.confirmed(
+      () =>
+        this.cached(this.keys, id, async () => {
+          const r = await this.sql.get<R<typeof rows.toAccessKey>>('getAccessKey', { id });
+          return r && rows.toAccessKey(r);
+        }),
+      (key) => key === undefined,
+    );
   }
   async getAccount(id: string) {
     const r = await this.sql.get<R<typeof rows.toAccount>>('getAccount', { id });
     return r && rows.toAccount(r);
   }
   getProduct(id: string) {
-    return this.cached(this.products, id, async () => {
-      const r = await this.sql.get<R<typeof rows.toProduct>>('getProduct', { id });
-      return r && rows.toProduct(r);
-    });
+    return this.confirmed(
+      () =>
+        this.cached(this.products, id, async () => {
+          const r = await this.sql.get<R<typeof rows.toProduct>>('getProduct', { id });
+          return r && rows.toProduct(r);
+        }),
+      (product) => product === undefined,
+    );
   }
   async getAgreement(id: string) {
     const r = await this.sql.get<R<typeof rows.toAgreement>>('getAgreement', { id });
@@ -164,14 +185,20 @@ export class PostgresCatalog implements CatalogPart {
   ) {
     if (customers.accounts.length === 0 && customers.identifiers.length === 0) return [];
     // A product's agreements are read whole on its first call, then looked up in memory.
-    const all = await this.cached(this.agreements, productCode, async () =>
-      indexAgreements(
-        (
-          await this.sql.all<R<typeof rows.toAgreement>>('agreementsByProduct', {
-            product: productCode,
-          })
-        ).map(rows.toAgreement),
-      ),
+    const all = await this.confirmed(
+      () =>
+        this.cached(this.agreements, productCode, async () =>
+          indexAgreements(
+            (
+              await this.sql.all<R<typeof rows.toAgreement>>('agreementsByProduct', {
+                product: productCode,
+              })
+            ).map(rows.toAgreement),
+          ),
+        ),
+      (known) =>
+        customers.accounts.some((a) => !known.byAccount.has(a)) ||
+        customers.identifiers.some((i) => !known.byIdentifier.has(i)),
     );
     const found = new Set<Agreement>();
     for (const a of customers.accounts) for (const x of all.byAccount.get(a) ?? []) found.add(x);
