@@ -29,7 +29,7 @@ export function seeded(seed: number): () => number {
 
 export const REPORT_PRODUCTS = ['prod-a', 'prod-b', 'prod-c'];
 export const REPORT_DIMENSIONS = ['users', 'storage_gb', 'api_calls'];
-const TEAMS = ['red', 'blue', 'green, "quoted"'];
+const TEAMS = ['red', 'blue', 'green:2/b'];
 const REGIONS = ['eu', 'us'];
 
 /** Allocations of `quantity`: none, one untagged, or a few tagged with `team` and `region`. */
