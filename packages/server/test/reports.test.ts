@@ -6,10 +6,12 @@
  */
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { get } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { BatchMeterUsageCommand, type UsageRecord } from '@aws-sdk/client-marketplace-metering';
 import { createDatabase } from '@meterd/testkit';
@@ -19,7 +21,9 @@ import { PostgresStore } from '../src/storage/postgres/store.js';
 import { SqliteStore } from '../src/storage/sqlite/store.js';
 import type { UsageRecordRow } from '../src/storage/store.js';
 import { reportFromRecords } from '../src/storage/usage-summary.fixture.js';
-import { ADMIN_TOKEN, BACKEND, KEYS, startMeterd, type Meterd } from './helpers/meterd.js';
+import { ADMIN_TOKEN, BACKEND, CLI, KEYS, startMeterd, type Meterd } from './helpers/meterd.js';
+
+const run = promisify(execFile);
 
 const HOUR = 3_600_000;
 const GLOBEX = '222222222222';
@@ -213,6 +217,52 @@ describe('usage report over usage sent with the SDK', () => {
         body.rows.map((r) => Object.values(r).map((v) => (v === null ? '' : String(v)))),
       );
     });
+
+  it('meterd report usage writes the same report to --out, and no progress bar off a terminal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meterd-report-cli-'));
+    try {
+      const out = join(dir, 'usage.csv');
+      const query = { from, to, granularity: 'day', groupBy: 'customer,tag:team' };
+      const { stdout, stderr } = await run(
+        process.execPath,
+        [
+          CLI,
+          'report',
+          'usage',
+          '--from',
+          from,
+          '--to',
+          to,
+          '--granularity',
+          'day',
+          '--group-by',
+          'customer,tag:team',
+          '--format',
+          'csv',
+          '--out',
+          out,
+          '--url',
+          meterd.url,
+        ],
+        { env: { ...process.env, METERD_ADMIN_TOKEN: ADMIN_TOKEN } },
+      );
+      assert.equal(stdout, '');
+      assert.equal(stderr, '');
+      assert.equal(
+        readFileSync(out, 'utf8'),
+        (await report(meterd, { ...query, format: 'csv' })).text,
+      );
+      const bad = await run(
+        process.execPath,
+        [CLI, 'report', 'usage', '--from', from, '--to', from, '--url', meterd.url],
+        { env: { ...process.env, METERD_ADMIN_TOKEN: ADMIN_TOKEN } },
+      ).catch((e) => e);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /^meterd: InvalidParameter: to must be after from/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('counts a licence-named record under its customer account', async () => {
     const body = JSON.parse(
