@@ -27,6 +27,7 @@ import { NUL, UNPAIRED_SURROGATE } from '../protocol/validate.js';
 import type { MeteringOperation, Store } from '../storage/store.js';
 import { AdminError } from './errors.js';
 import { notificationRoutes } from './notification-routes.js';
+import { reportRoutes } from './report-routes.js';
 import type { SnsSigner } from '../notify/sns-signing.js';
 
 export interface AdminOptions {
@@ -414,6 +415,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     };
   });
 
+  await reportRoutes(app, { store });
   if (options.signer) await notificationRoutes(app, { store, catalog, signer: options.signer });
 }
 

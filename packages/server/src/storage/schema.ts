@@ -87,6 +87,22 @@ export interface Database {
   };
   /** SQLite only: the dedupe keys that never expire (client tokens) and their records. */
   usage_tokens: { dedupe_key: string; batch_seq: number; record_index: number };
+  /**
+   * The hourly usage summary both backends keep, written with the records (see
+   * usage-summary.ts): per hour, product, customer and dimension, the record totals (`tag_key`
+   * '') and, per allocation tag, each value's allocated quantity (`tag_value` '' counts the
+   * records whose every allocation carries the key).
+   */
+  usage_summary: {
+    hour: number;
+    product_code: string;
+    customer_aws_account_id: string;
+    dimension: string;
+    tag_key: string;
+    tag_value: string;
+    quantity: number;
+    records: number;
+  };
   audit_events: {
     seq: Generated<number>;
     event_id: string;

@@ -12,13 +12,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createDatabase, POSTGRES_URL, probePostgres } from '@meterd/testkit';
+import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { buildEvent, type AuditEvent } from '../audit/event.js';
 import type { CallContext } from '../domain/call-context.js';
 import type { AccessKey, Account, Agreement, Product, SigningKey } from '../domain/catalog.js';
 import { PostgresStore } from './postgres/store.js';
 import { SqliteStore } from './sqlite/store.js';
-import type { EventFilter, Store, UsageFilter, UsageOutcome, UsageRecordRow } from './store.js';
+import type {
+  EventFilter,
+  Store,
+  UsageFilter,
+  UsageOutcome,
+  UsageRecordRow,
+  UsageReportQuery,
+  UsageReportRow,
+} from './store.js';
+import { REPORT_CASES, reportFromRecords, taggedRecords } from './usage-summary.fixture.js';
 
 const BACKENDS = ['sqlite', 'postgres'] as const;
 
@@ -38,6 +48,8 @@ type Backend = (typeof BACKENDS)[number];
 /** Opens stores for one test: `open()` again on the same data is a restart. */
 interface Opener {
   open(): Promise<Store>;
+  /** Runs SQL on the test's database directly, while no store has it open. */
+  exec(statements: string): Promise<void>;
 }
 
 /** How a backend gets a fresh place for each test; `skip` says why it cannot run. */
@@ -53,7 +65,14 @@ async function sqliteHarness(): Promise<Harness> {
   return {
     fresh: async () => {
       const dataDir = join(root, String(++n));
-      return { open: async () => new SqliteStore({ dataDir }) };
+      return {
+        open: async () => new SqliteStore({ dataDir }),
+        exec: async (statements) => {
+          const db = new BetterSqlite3(join(dataDir, 'meterd.db'));
+          db.exec(statements);
+          db.close();
+        },
+      };
     },
   };
 }
@@ -80,7 +99,14 @@ async function postgresHarness(): Promise<Harness> {
       await db.query(`create schema ${schema}`);
       const at = new URL(url);
       at.searchParams.set('options', `-c search_path=${schema}`);
-      return { open: () => PostgresStore.open({ databaseUrl: at.href }) };
+      return {
+        open: () => PostgresStore.open({ databaseUrl: at.href }),
+        exec: async (statements) => {
+          await db.query(`set search_path = ${schema}`);
+          await db.query(statements);
+          await db.query('reset search_path');
+        },
+      };
     },
   };
 }
@@ -157,6 +183,22 @@ async function pages(store: Store, filter: Omit<UsageFilter, 'after'>) {
     after = page.next;
   } while (after);
   return found;
+}
+
+/** Every page of a usage report, each after the last row of the one before. */
+async function reportPages(store: Store, query: Omit<UsageReportQuery, 'after'>) {
+  const found: UsageReportRow[] = [];
+  for (let after: UsageReportRow | undefined; ;) {
+    const page = await store.reportUsage({ ...query, ...(after ? { after } : {}) });
+    found.push(...page);
+    if (page.length < query.limit) return found;
+    after = page.at(-1);
+  }
+}
+
+/** Every stored record, read back. */
+async function storedRecords(store: Store) {
+  return (await pages(store, { limit: 1000 })).flat();
 }
 
 /** The events of a filter, every page of `limit`. */
@@ -1079,6 +1121,144 @@ for (const backend of BACKENDS) {
         }));
         assert.deepEqual(second, first);
         assert.deepEqual(first, { privateKeyPem: 'k1', certificatePem: 'c1' });
+      });
+    });
+
+    describe('usage reports', () => {
+      const start = Date.UTC(2026, 0, 30);
+      const hours = 96; // 30 January to 3 February: days and a month boundary
+      const range = { from: new Date(start), to: new Date(start + hours * HOUR) };
+
+      it('sums 10^5 tagged records exactly, from the summary, as the records add up', async () => {
+        await withStore(async (store) => {
+          const records = taggedRecords(100_000, start, hours);
+          for (let i = 0; i < records.length; i += 2000)
+            await record(store, records.slice(i, i + 2000));
+          // The same records sent again (a retry) are not stored, nor summed, again.
+          await record(store, records.slice(0, 500));
+          const stored = await storedRecords(store);
+          assert.equal(stored.length, records.length);
+          const cases = [
+            {
+              granularity: 'hour' as const,
+              groupBy: ['product', 'customer', 'dimension'] as const,
+            },
+            { granularity: 'day' as const, groupBy: ['customer'] as const, tagKey: 'team' },
+            { granularity: 'month' as const, groupBy: ['dimension'] as const, tagKey: 'region' },
+            { granularity: 'month' as const, groupBy: [] as const },
+          ];
+          for (const c of cases) {
+            const query = { ...range, ...c, groupBy: [...c.groupBy] };
+            const found = await reportPages(store, { ...query, limit: 1000 });
+            assert.deepEqual(found, reportFromRecords(stored, query), JSON.stringify(c));
+          }
+          // The totals are the records' own sum, past 2^31 (a sum of 32-bit quantities).
+          const months = await store.reportUsage({
+            ...range,
+            granularity: 'month',
+            groupBy: [],
+            limit: 10,
+          });
+          const total = months.reduce((sum, r) => sum + r.quantity, 0n);
+          assert.equal(
+            total,
+            records.reduce((sum, r) => sum + BigInt(r.quantity), 0n),
+          );
+          assert.ok(total > 2n ** 31n);
+        });
+      });
+
+      it('answers every granularity × group × tag (a table) as the records add up', async () => {
+        await withStore(async (store) => {
+          const records = taggedRecords(4000, start, hours, { seed: 11, customers: 6 });
+          await record(store, records);
+          for (const c of REPORT_CASES) {
+            const query = { ...range, ...c };
+            const found = await reportPages(store, { ...query, limit: 500 });
+            assert.deepEqual(found, reportFromRecords(records, query), JSON.stringify(c));
+          }
+        });
+      });
+
+      it('pages a report by keyset, filtered, in small pages, and cuts periods in UTC', async () => {
+        await withStore(async (store) => {
+          const records = taggedRecords(3000, start, hours, { customers: 4 });
+          await record(store, records);
+          const filters = [
+            {},
+            { productCode: 'prod-b' },
+            { customerAWSAccountId: '100000000002', dimension: 'users' },
+            { from: new Date(start + 30 * HOUR), to: new Date(start + 31 * HOUR) },
+            { productCode: 'nothing' },
+          ];
+          for (const f of filters)
+            for (const c of [
+              { granularity: 'hour' as const, groupBy: ['customer' as const], tagKey: 'team' },
+              { granularity: 'day' as const, groupBy: ['dimension' as const, 'product' as const] },
+              { granularity: 'month' as const, groupBy: [], tagKey: 'region' },
+            ]) {
+              const query = { ...range, ...c, ...f };
+              const expected = reportFromRecords(records, query);
+              for (const limit of [1, 7])
+                assert.deepEqual(await reportPages(store, { ...query, limit }), expected);
+            }
+          const months = await store.reportUsage({
+            ...range,
+            granularity: 'month',
+            groupBy: [],
+            limit: 10,
+          });
+          assert.deepEqual(
+            months.map((r) => r.period.toISOString()),
+            ['2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'],
+          );
+        });
+      });
+
+      it('counts only what a committed call stored', async () => {
+        await withStore(async (store) => {
+          const [a, b] = taggedRecords(2, start, 1, { seed: 7 });
+          await assert.rejects(
+            store.recordUsage([a!], () => {
+              throw new Error('settle fails');
+            }),
+          );
+          const report = () =>
+            store.reportUsage({ ...range, granularity: 'hour', groupBy: [], limit: 10 });
+          assert.deepEqual(await report(), []);
+          await record(store, [a!, b!]);
+          await record(store, [{ ...a!, meteringRecordId: 'another-id' }]);
+          assert.deepEqual(
+            await report(),
+            reportFromRecords([a!, b!], { ...range, granularity: 'hour', groupBy: [] }),
+          );
+        });
+      });
+
+      it('fills the summary from the usage stored before it (migration 9)', async () => {
+        const opener = await harness.fresh();
+        let store = await opener.open();
+        const records = taggedRecords(5000, start, hours, { seed: 3 });
+        try {
+          for (let i = 0; i < records.length; i += 1000)
+            await record(store, records.slice(i, i + 1000));
+          const before = await Promise.all(
+            REPORT_CASES.map((c) => reportPages(store, { ...range, ...c, limit: 1000 })),
+          );
+          await store.close();
+          // As a database of version 8 holds it: no summary. Opening it migrates it.
+          await opener.exec(
+            'drop table usage_summary; delete from schema_migrations where version = 9;',
+          );
+          store = await opener.open();
+          const after = await Promise.all(
+            REPORT_CASES.map((c) => reportPages(store, { ...range, ...c, limit: 1000 })),
+          );
+          assert.deepEqual(after, before);
+          assert.ok(after.every((rows) => rows.length > 0));
+        } finally {
+          await store.close();
+        }
       });
     });
 
