@@ -12,13 +12,13 @@
 
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startMeterd } from './helpers/meterd.js';
+import { ADMIN_TOKEN, CLI, startMeterd } from './helpers/meterd.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -247,5 +247,44 @@ describe('the README examples, against the default start', { concurrency: 3 }, (
     ])
       assert.ok(inR.has(value), `the paws example uses ${value}`);
     for (const value of inR) assert.ok(python.has(value), `the boto3 example uses ${value} too`);
+  });
+});
+
+describe('README: Usage reports', () => {
+  it('runs its curl and `meterd report usage` as written', async () => {
+    const meterd = await startMeterd({ catalog: null });
+    const work = mkdtempSync(join(tmpdir(), 'meterd-readme-report-'));
+    try {
+      // `meterd` on the PATH, as an install puts it there.
+      writeFileSync(join(work, 'meterd'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+      chmodSync(join(work, 'meterd'), 0o755);
+      const code = blocks(section(README, '## Usage reports'), 'sh')[0]!.replaceAll(
+        `http://${ENDPOINT}`,
+        meterd.url,
+      );
+      const { stdout } = await promisify(execFile)('sh', ['-e', '-c', code], {
+        cwd: work,
+        env: {
+          ...process.env,
+          PATH: `${work}:${process.env.PATH}`,
+          METERD_ADMIN_TOKEN: ADMIN_TOKEN,
+        },
+      });
+      const report = JSON.parse(stdout) as {
+        granularity: string;
+        groupBy: string[];
+        rows: unknown[];
+      };
+      assert.equal(report.granularity, 'day');
+      assert.deepEqual(report.groupBy, ['dimension', 'tag:team']);
+      assert.deepEqual(report.rows, []);
+      assert.equal(
+        readFileSync(join(work, 'january.csv'), 'utf8'),
+        'period,customerAWSAccountId,dimension,quantity,records\r\n',
+      );
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+      await meterd.stop();
+    }
   });
 });
