@@ -17,6 +17,7 @@ import { buildAdminEvent, type AdminCall } from '../audit/admin-event.js';
 import { eventTimeOf } from '../audit/event.js';
 import type { Clock } from '../domain/clock.js';
 import type { Store, StoredClock } from '../storage/store.js';
+import { VersionWatch } from '../storage/versioned-row.js';
 
 /** A change of the clock: to a time, by a number of seconds, or back to real time. */
 export type ClockChange = { now: Date } | { advanceSeconds: number } | { reset: true };
@@ -57,23 +58,24 @@ const LAST_TIME_MS = Date.parse('9999-12-31T23:59:59Z');
  */
 export class MovableClock {
   private offsetMs = 0;
-  private version = -1;
-  private timer: NodeJS.Timeout | undefined;
-  private refreshing: Promise<void> | undefined;
+  private watch: VersionWatch<StoredClock> | undefined;
 
   private constructor(private readonly options: MovableClockOptions) {}
 
   /** Reads the stored offset, then keeps reading it every `refreshMs`. */
   static async start(options: MovableClockOptions): Promise<MovableClock> {
     const clock = new MovableClock(options);
-    clock.take(await options.store.getClock());
-    clock.timer = setInterval(() => void clock.refresh(), options.refreshMs ?? DEFAULT_REFRESH_MS);
-    clock.timer.unref();
+    clock.watch = await VersionWatch.start({
+      read: () => options.store.getClock(),
+      onChange: (stored) => (clock.offsetMs = stored.offsetMs),
+      ...(options.onRefreshError ? { onError: options.onRefreshError } : {}),
+      everyMs: options.refreshMs ?? DEFAULT_REFRESH_MS,
+    });
     return clock;
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.watch?.stop();
   }
 
   /** What now is: real time plus the offset. */
@@ -119,19 +121,9 @@ export class MovableClock {
     };
   }
 
-  private refresh(): Promise<void> {
-    this.refreshing ??= this.options.store
-      .getClock()
-      .then((stored) => this.take(stored))
-      .catch((error: unknown) => this.options.onRefreshError?.(error))
-      .finally(() => (this.refreshing = undefined));
-    return this.refreshing;
-  }
-
+  /** Takes a stored offset (one read or written here) as the clock's. */
   private take(stored: StoredClock): void {
-    if (stored.version === this.version) return;
-    this.version = stored.version;
-    this.offsetMs = stored.offsetMs;
+    this.watch?.take(stored);
   }
 }
 
