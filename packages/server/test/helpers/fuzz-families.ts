@@ -859,7 +859,11 @@ export const FAMILIES: Family[] = [
           ),
         )
         .filter((p) => p === null || p.trim() !== 'rpc-v2-cbor');
-      const segment = fc.stringMatching(/^[A-Za-z0-9._~-]{1,30}$/);
+      // `.` and `..` are dot segments: fetch resolves them before sending (as URLs do), so the
+      // path signed is not the path sent. They are not unknown operations.
+      const segment = fc
+        .stringMatching(/^[A-Za-z0-9._~-]{1,30}$/)
+        .filter((s) => s !== '.' && s !== '..');
       const prefixes = SERVICES.map((s) => s.metadata.targetPrefix);
       const path = fc
         .oneof(
