@@ -14,6 +14,11 @@ const ERRORS = [
   ['CustomerNotEntitledException', 400],
 ];
 
+const effectOf = (r) =>
+  r.error?.code ??
+  (r.dropConnection ? 'drop connection' : r.unprocessedShare !== undefined ? `unprocessed share ${r.unprocessedShare}` : r.latencyMs ? `${r.latencyMs} ms latency` : 'no effect');
+const describe = (r) => `${effectOf(r)} on ${r.operation ?? 'every operation'}${r.productCode ? ` of ${r.productCode}` : ''}`;
+
 export function Faults() {
   const rules = useData(() => api('GET', '/faults'), []);
   const [operation, setOperation] = useState('MeterUsage');
@@ -34,8 +39,9 @@ export function Faults() {
     };
     run(() => api('PATCH', '/faults', [rule]), () => `Switched on: ${error} for ${operation || 'every operation'}.`).then(rules.reload);
   };
+  // Removes the rules equal to `r` (LocalStack's DELETE verb): a rule needs no id for it.
   const off = (r) =>
-    run(() => api('DELETE', `/faults/${encodeURIComponent(r.id)}`), () => `Switched off ${r.id}.`).then(rules.reload);
+    run(() => api('DELETE', '/faults', [r]), () => `Switched off: ${describe(r)}.`).then(rules.reload);
   const list = Array.isArray(rules.data) ? rules.data : rules.data?.rules ?? [];
   return html`
     <form class="card" onSubmit=${add} aria-labelledby="fault-h">
@@ -52,16 +58,16 @@ export function Faults() {
     </form>
     <${Status} status=${status} />
     <${Loading} state=${rules} />
-    ${rules.data && html`<${Table} caption="Fault rules in force" rowKey=${(r) => r.id}
+    ${rules.data && html`<${Table} caption="Fault rules in force" rowKey=${(r) => JSON.stringify(r)}
       columns=${[
-        ['Id', (r) => html`<code>${r.id}</code>`],
+        ['Id', (r) => (r.id ? html`<code>${r.id}</code>` : '—')],
         ['Operation', (r) => r.operation ?? 'any'],
         ['Product', (r) => r.productCode ?? 'any'],
-        ['Effect', (r) => r.error?.code ?? (r.dropConnection ? 'drop connection' : r.unprocessedShare !== undefined ? `unprocessed ${r.unprocessedShare}` : r.latencyMs ? `${r.latencyMs} ms latency` : '')],
+        ['Effect', effectOf],
         ['Probability', (r) => r.probability ?? 1],
-        ['Times left', (r) => r.times ?? 'unlimited'],
-        ['Rule', (r) => html`<${Json} value=${r} label=${`Rule ${r.id}`} />`],
-        ['', (r) => html`<button type="button" class="danger" onClick=${() => off(r)} aria-label=${`Switch off ${r.id}`}>Switch off</button>`],
+        ['Times', (r) => r.times ?? 'unlimited'],
+        ['Rule', (r) => html`<${Json} value=${r} label="Rule as JSON" />`],
+        ['', (r) => html`<button type="button" class="danger" onClick=${() => off(r)} aria-label=${`Switch off ${describe(r)}`}>Switch off</button>`],
       ]}
       rows=${list} empty="No fault rule: every call is served normally." />`}
   `;

@@ -23,8 +23,11 @@ export function Notifications() {
         rowKey=${(t) => t.id}
         columns=${[
           ['Id', (t) => html`<code>${t.id}</code>`],
-          ['Kind', (t) => t.type ?? t.kind],
-          ['Endpoint', (t) => html`<code>${t.endpoint ?? t.url ?? t.queueUrl ?? ''}</code>`],
+          ['Type', (t) => t.type],
+          ['Topic', (t) => t.topic],
+          ['Product', (t) => t.productCode ?? 'every product'],
+          ['Endpoint', (t) => html`<code>${t.config?.endpoint ?? t.config?.queueUrl ?? ''}</code>`],
+          ['State', (t) => t.state],
           ['Details', (t) => html`<${Json} value=${t} label=${`Target ${t.id}`} />`],
           ['', (t) => html`<button type="button" class="danger" onClick=${() => remove(t)} aria-label=${`Remove target ${t.id}`}>Remove</button>`],
         ]}
@@ -34,7 +37,7 @@ export function Notifications() {
       <h2 id="log-h">Delivery log</h2>
       <div class="toolbar">
         <${Select} id="log-status" label="Status" value=${status} onInput=${(v) => { setStatus(v); setAfter(undefined); }}
-          options=${[['', 'Any'], ['pending', 'Pending'], ['delivered', 'Delivered'], ['failed', 'Failed']]} />
+          options=${[['', 'Any'], ['pending', 'Pending'], ['delivered', 'Delivered'], ['failed', 'Failed'], ['dropped', 'Dropped']]} />
         <button type="button" onClick=${log.reload}>Refresh</button>
       </div>
       <${Loading} state=${log} />
