@@ -4,7 +4,18 @@ import { html } from 'htm/preact';
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 
-const COLOURS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
+const COLOURS = [
+  '#2563eb',
+  '#dc2626',
+  '#16a34a',
+  '#9333ea',
+  '#ea580c',
+  '#0891b2',
+  '#ca8a04',
+  '#db2777',
+  '#4b5563',
+  '#65a30d',
+];
 
 /**
  * `times` are epoch seconds, `series` [{ label, values }]; with `stacked`, each series is drawn
@@ -15,7 +26,8 @@ export function Chart({ label, times, series, stacked = false, height = 260 }) {
   useEffect(() => {
     if (!box.current) return undefined;
     const drawn = series.map((s) => s.values.map((v) => v ?? 0));
-    if (stacked) for (let i = 1; i < drawn.length; i++) drawn[i] = drawn[i].map((v, j) => v + drawn[i - 1][j]);
+    if (stacked)
+      for (let i = 1; i < drawn.length; i++) drawn[i] = drawn[i].map((v, j) => v + drawn[i - 1][j]);
     const bars = uPlot.paths.bars({ size: [0.8, 60] });
     const opts = {
       width: box.current.clientWidth || 900,
@@ -50,6 +62,10 @@ export function Chart({ label, times, series, stacked = false, height = 260 }) {
       plot.destroy();
     };
   }, [times, series, stacked, height]);
-  return html`<figure class="chart"><div ref=${box} role="img" aria-label=${label}></div>
-    <figcaption class="visually-hidden">${label}; the table below holds the same numbers.</figcaption></figure>`;
+  return html`<figure class="chart">
+    <div ref=${box} role="img" aria-label=${label}></div>
+    <figcaption class="visually-hidden">
+      ${label}; the table below holds the same numbers.
+    </figcaption>
+  </figure>`;
 }

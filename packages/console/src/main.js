@@ -64,10 +64,15 @@ function App() {
     setSessionState('out');
   };
   return html`
-    <a class="skip" href="#main" onClick=${(e) => {
-      e.preventDefault();
-      document.getElementById('main')?.focus();
-    }}>Skip to content</a>
+    <a
+      class="skip"
+      href="#main"
+      onClick=${(e) => {
+        e.preventDefault();
+        document.getElementById('main')?.focus();
+      }}
+      >Skip to content</a
+    >
     <header class="top">
       <span class="brand">meterd</span>
       <nav aria-label="Console pages">

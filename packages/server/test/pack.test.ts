@@ -46,9 +46,10 @@ interface Packed {
   bundled: string[];
 }
 
-/** The files a package must ship beside its compiled code, and what its code may be. */
+/** The files a package must ship beside its compiled code, and what its code may be: the built
+ * console is a page, and a script and a style sheet named by their hash. */
 const SHIPPED =
-  /^(LICENSE|README\.md|package\.json|bin\/meterd\.js|dist\/.+\.(js|d\.ts)|node_modules\/@meterd\/model\/(package\.json|dist\/.+\.(js|d\.ts)))$/;
+  /^(LICENSE|README\.md|package\.json|bin\/meterd\.js|dist\/console\/(index\.html|assets\/main-[A-Z0-9]+\.(js|css))|dist\/.+\.(js|d\.ts)|node_modules\/@meterd\/model\/(package\.json|dist\/.+\.(js|d\.ts)))$/;
 const REQUIRED: Record<string, string[]> = {
   meterd: [
     'LICENSE',
@@ -58,6 +59,7 @@ const REQUIRED: Record<string, string[]> = {
     'dist/index.js',
     'dist/index.d.ts',
     'dist/cli/main.js',
+    'dist/console/index.html',
   ],
   '@meterd/client': ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts'],
 };
@@ -169,7 +171,7 @@ describe('the packages, packed and installed into an empty project', () => {
     assert.doesNotMatch(installLog, /EBADENGINE/, installLog);
   });
 
-  it('packs exactly README, LICENSE, package.json, the compiled code and the bundled model', () => {
+  it('packs exactly README, LICENSE, package.json, the compiled code, the built console and the bundled model', () => {
     assert.deepEqual(packed.map((p) => p.name).sort(), ['@meterd/client', 'meterd']);
     for (const p of packed) {
       const files = p.files.map((f) => f.path);
@@ -183,7 +185,7 @@ describe('the packages, packed and installed into an empty project', () => {
       assert.deepEqual(p.bundled, ['@meterd/model'], `${p.name} bundles the model`);
       // Compiled from a source that exists: no stale output of a removed file.
       const stale = files
-        .filter((f) => f.startsWith('dist/') && f.endsWith('.js'))
+        .filter((f) => f.startsWith('dist/') && !f.startsWith('dist/console/') && f.endsWith('.js'))
         .filter(
           (f) =>
             !existsSync(
@@ -194,12 +196,18 @@ describe('the packages, packed and installed into an empty project', () => {
     }
   });
 
-  it('runs `npx meterd serve`, which answers /healthz and a signed call with the demo credentials', async () => {
+  it('runs `npx meterd serve`, which answers /healthz, the console and a signed call with the demo credentials', async () => {
     meterd = await timed('start', () =>
       startMeterd({ command: ['npx', 'meterd'], cwd: app, processGroup: true }),
     );
     const health = await fetch(`${meterd.url}/healthz`);
     assert.equal(health.status, 200);
+    const consolePage = await fetch(`${meterd.url}/console/`);
+    assert.equal(consolePage.status, 200);
+    assert.match(
+      await consolePage.text(),
+      /<script type="module" src="assets\/main-[A-Z0-9]+\.js">/,
+    );
     const client = new MarketplaceMeteringClient({
       endpoint: meterd.url,
       region: 'us-east-1',

@@ -27,15 +27,18 @@ export function Audit() {
     const { eventName, accountId, requestId } = filter;
     setHashParams({ eventName, accountId, requestId });
     try {
-      const page = await api('GET', `/events${query({
-        eventName: eventName.trim(),
-        accountId: accountId.trim(),
-        requestId: requestId.trim(),
-        startTime: fromLocal(filter.startTime),
-        endTime: fromLocal(filter.endTime),
-        limit: PAGE,
-        after,
-      })}`);
+      const page = await api(
+        'GET',
+        `/events${query({
+          eventName: eventName.trim(),
+          accountId: accountId.trim(),
+          requestId: requestId.trim(),
+          startTime: fromLocal(filter.startTime),
+          endTime: fromLocal(filter.endTime),
+          limit: PAGE,
+          after,
+        })}`,
+      );
       setEvents((prior) => (after ? [...prior, ...page.events] : page.events));
       setNext(page.nextToken);
     } catch (err) {
@@ -47,30 +50,77 @@ export function Audit() {
   }, []);
 
   return html`
-    <form class="toolbar" role="search" aria-label="Audit events" onSubmit=${(e) => { e.preventDefault(); search(); }}>
-      <${Field} id="audit-event-name" label="Event name" value=${filter.eventName} onInput=${set('eventName')} list="event-names" />
+    <form
+      class="toolbar"
+      role="search"
+      aria-label="Audit events"
+      onSubmit=${(e) => {
+        e.preventDefault();
+        search();
+      }}
+    >
+      <${Field}
+        id="audit-event-name"
+        label="Event name"
+        value=${filter.eventName}
+        onInput=${set('eventName')}
+        list="event-names"
+      />
       <datalist id="event-names">
         ${['MeterUsage', 'BatchMeterUsage', 'RegisterUsage', 'ResolveCustomer', 'GetEntitlements'].map((n) => html`<option value=${n} />`)}
       </datalist>
-      <${Field} id="audit-account" label="Account id" value=${filter.accountId} onInput=${set('accountId')} />
-      <${Field} id="audit-request-id" label="Request id" value=${filter.requestId} onInput=${set('requestId')} />
-      <${Field} id="audit-start" label="From (UTC)" type="datetime-local" value=${filter.startTime} onInput=${set('startTime')} />
-      <${Field} id="audit-end" label="To (UTC)" type="datetime-local" value=${filter.endTime} onInput=${set('endTime')} />
+      <${Field}
+        id="audit-account"
+        label="Account id"
+        value=${filter.accountId}
+        onInput=${set('accountId')}
+      />
+      <${Field}
+        id="audit-request-id"
+        label="Request id"
+        value=${filter.requestId}
+        onInput=${set('requestId')}
+      />
+      <${Field}
+        id="audit-start"
+        label="From (UTC)"
+        type="datetime-local"
+        value=${filter.startTime}
+        onInput=${set('startTime')}
+      />
+      <${Field}
+        id="audit-end"
+        label="To (UTC)"
+        type="datetime-local"
+        value=${filter.endTime}
+        onInput=${set('endTime')}
+      />
       <button type="submit">Search</button>
     </form>
     <${Status} status=${error} />
-    ${events && html`
-      <${Table} caption=${`${events.length} event(s)${next ? ', more below' : ''}`}
-        rowKey=${(e) => e.eventID}
-        columns=${[
-          ['Time', (e) => time(e.eventTime)],
-          ['Event', (e) => e.eventName],
-          ['Account', (e) => html`<code>${e.recipientAccountId}</code>`],
-          ['Outcome', (e) => (e.errorCode ? html`<span class="badge bad">${e.errorCode}</span>` : html`<span class="badge ok">Success</span>`)],
-          ['Request id', (e) => html`<code class="request-id">${e.requestID}</code>`],
-          ['CloudTrail', (e) => html`<${Json} value=${e} label=${`Event ${e.eventID}`} />`],
-        ]}
-        rows=${events} empty="No event matches." />
-      ${next && html`<button type="button" onClick=${() => search(next)}>Load more</button>`}`}
+    ${
+      events &&
+      html` <${Table}
+          caption=${`${events.length} event(s)${next ? ', more below' : ''}`}
+          rowKey=${(e) => e.eventID}
+          columns=${[
+            ['Time', (e) => time(e.eventTime)],
+            ['Event', (e) => e.eventName],
+            ['Account', (e) => html`<code>${e.recipientAccountId}</code>`],
+            [
+              'Outcome',
+              (e) =>
+                e.errorCode
+                  ? html`<span class="badge bad">${e.errorCode}</span>`
+                  : html`<span class="badge ok">Success</span>`,
+            ],
+            ['Request id', (e) => html`<code class="request-id">${e.requestID}</code>`],
+            ['CloudTrail', (e) => html`<${Json} value=${e} label=${`Event ${e.eventID}`} />`],
+          ]}
+          rows=${events}
+          empty="No event matches."
+        />
+        ${next && html`<button type="button" onClick=${() => search(next)}>Load more</button>`}`
+    }
   `;
 }

@@ -30,12 +30,13 @@ function Subscribe({ products, onDone }) {
     e.preventDefault();
     setResult(undefined);
     const done = await run(
-      () => api('POST', '/subscriptions', {
-        productCode,
-        customerAWSAccountId: customer,
-        ...(url ? { fulfillmentUrl: url } : {}),
-        ...(freeTrial ? { freeTrial } : {}),
-      }),
+      () =>
+        api('POST', '/subscriptions', {
+          productCode,
+          customerAWSAccountId: customer,
+          ...(url ? { fulfillmentUrl: url } : {}),
+          ...(freeTrial ? { freeTrial } : {}),
+        }),
       (r) => `Subscribed: the fulfillment URL ${r.fulfillmentUrl} answered HTTP ${r.status}.`,
     );
     if (done) {
@@ -45,14 +46,43 @@ function Subscribe({ products, onDone }) {
   };
   return html`<form class="card" onSubmit=${submit} aria-labelledby="subscribe-h">
     <h2 id="subscribe-h">Subscribe a buyer</h2>
-    <p class="note">As AWS Marketplace does: a registration token is minted and posted to the product's fulfillment URL; if the site refuses it, the new agreement is deleted again.</p>
-    <${Select} id="subscribe-product" label="SaaS product" value=${productCode} onInput=${setProduct}
-      options=${saas.map((p) => [p.productCode, p.productCode])} />
-    <${Field} id="subscribe-customer" label="Buyer account id" value=${customer} onInput=${setCustomer}
-      required pattern="\\d{12}" inputmode="numeric" placeholder="222222222222" />
-    <${Field} id="subscribe-url" label="Fulfillment URL (default: the product's)" value=${url} onInput=${setUrl} type="url" />
-    <label class="check" for="subscribe-trial"><input id="subscribe-trial" type="checkbox" checked=${freeTrial}
-      onChange=${(e) => setFreeTrial(e.currentTarget.checked)} /> Free trial</label>
+    <p class="note">
+      As AWS Marketplace does: a registration token is minted and posted to the product's
+      fulfillment URL; if the site refuses it, the new agreement is deleted again.
+    </p>
+    <${Select}
+      id="subscribe-product"
+      label="SaaS product"
+      value=${productCode}
+      onInput=${setProduct}
+      options=${saas.map((p) => [p.productCode, p.productCode])}
+    />
+    <${Field}
+      id="subscribe-customer"
+      label="Buyer account id"
+      value=${customer}
+      onInput=${setCustomer}
+      required
+      pattern="\\d{12}"
+      inputmode="numeric"
+      placeholder="222222222222"
+    />
+    <${Field}
+      id="subscribe-url"
+      label="Fulfillment URL (default: the product's)"
+      value=${url}
+      onInput=${setUrl}
+      type="url"
+    />
+    <label class="check" for="subscribe-trial"
+      ><input
+        id="subscribe-trial"
+        type="checkbox"
+        checked=${freeTrial}
+        onChange=${(e) => setFreeTrial(e.currentTarget.checked)}
+      />
+      Free trial</label
+    >
     <button type="submit">Subscribe</button>
     <${Status} status=${status} />
     ${result && html`<${Json} value=${result} label="What the fulfillment site was sent and answered" />`}
@@ -68,15 +98,28 @@ function MintToken({ products }) {
     e.preventDefault();
     run(
       () => api('POST', '/registration-tokens', { productCode, customerAWSAccountId: customer }),
-      (t) => `Token for ${t.customerAWSAccountId} (expires ${time(t.expiresAt)}): ${t.registrationToken}`,
+      (t) =>
+        `Token for ${t.customerAWSAccountId} (expires ${time(t.expiresAt)}): ${t.registrationToken}`,
     );
   };
   return html`<form class="card" onSubmit=${submit} aria-labelledby="mint-h">
     <h2 id="mint-h">Mint a registration token</h2>
-    <${Select} id="mint-product" label="SaaS product" value=${productCode} onInput=${setProduct}
-      options=${saas.map((p) => [p.productCode, p.productCode])} />
-    <${Field} id="mint-customer" label="Buyer account id" value=${customer} onInput=${setCustomer}
-      required pattern="\\d{12}" inputmode="numeric" />
+    <${Select}
+      id="mint-product"
+      label="SaaS product"
+      value=${productCode}
+      onInput=${setProduct}
+      options=${saas.map((p) => [p.productCode, p.productCode])}
+    />
+    <${Field}
+      id="mint-customer"
+      label="Buyer account id"
+      value=${customer}
+      onInput=${setCustomer}
+      required
+      pattern="\\d{12}"
+      inputmode="numeric"
+    />
     <button type="submit">Mint token</button>
     <${Status} status=${status} />
   </form>`;
@@ -91,22 +134,38 @@ function Entitlements({ agreement, onDone, onClose }) {
     try {
       entitlements = JSON.parse(text);
     } catch {
-      run(() => Promise.reject(new Error('The entitlements are not valid JSON.')), () => '');
+      run(
+        () => Promise.reject(new Error('The entitlements are not valid JSON.')),
+        () => '',
+      );
       return;
     }
     const done = await run(
-      () => api('PUT', `/agreements/${encodeURIComponent(agreement.licenseArn)}/entitlements`, { entitlements }),
+      () =>
+        api('PUT', `/agreements/${encodeURIComponent(agreement.licenseArn)}/entitlements`, {
+          entitlements,
+        }),
       (r) => `Saved ${r.entitlements.length} entitlement(s).`,
     );
     if (done) onDone();
   };
   return html`<form class="card" onSubmit=${save} aria-labelledby="ent-h">
-    <h2 id="ent-h">Entitlements of ${agreement.customerAWSAccountId} for ${agreement.productCode}</h2>
-    <label for="ent-json">Entitlements (JSON list of { dimension, value kind, expirationDate })
-      <textarea id="ent-json" rows="8" value=${text} onInput=${(e) => setText(e.currentTarget.value)} />
+    <h2 id="ent-h">
+      Entitlements of ${agreement.customerAWSAccountId} for ${agreement.productCode}
+    </h2>
+    <label for="ent-json"
+      >Entitlements (JSON list of { dimension, value kind, expirationDate })
+      <textarea
+        id="ent-json"
+        rows="8"
+        value=${text}
+        onInput=${(e) => setText(e.currentTarget.value)}
+      />
     </label>
-    <div class="row"><button type="submit">Save entitlements</button>
-      <button type="button" class="quiet" onClick=${onClose}>Close</button></div>
+    <div class="row">
+      <button type="submit">Save entitlements</button>
+      <button type="button" class="quiet" onClick=${onClose}>Close</button>
+    </div>
     <${Status} status=${status} />
   </form>`;
 }
@@ -143,47 +202,120 @@ export function Customers() {
 
   return html`
     <${Loading} state=${state} />
-    ${d && html`
-      <div class="grid2">
-        <${Subscribe} products=${d.products} onDone=${state.reload} />
-        <${MintToken} products=${d.products} />
-      </div>
-      ${editing && html`<${Entitlements} agreement=${editing} onDone=${state.reload} onClose=${() => setEditing(undefined)} />`}
-      <section aria-labelledby="agreements-h">
-        <h2 id="agreements-h">Agreements <span class="count">${d.agreements.length} agreements, ${customers} customers</span></h2>
-        <div class="toolbar" role="search">
-          <${Field} id="agreements-search" label="Search (account id, name, product, ARN)" value=${search} type="search"
-            onInput=${(v) => { setSearch(v); setPage(0); }} />
-          <${Select} id="agreements-status" label="Status" value=${statusFilter}
-            onInput=${(v) => { setStatusFilter(v); setPage(0); }}
-            options=${[['', 'Any'], ['active', 'Active'], ['suspended', 'Suspended'], ['unsubscribed', 'Unsubscribed']]} />
+    ${
+      d &&
+      html` <div class="grid2">
+          <${Subscribe} products=${d.products} onDone=${state.reload} />
+          <${MintToken} products=${d.products} />
         </div>
-        <${Status} status=${status} />
-        <${Table} caption=${`Agreements ${found.length === 0 ? 0 : page * PAGE_SIZE + 1}–${page * PAGE_SIZE + shown.length} of ${found.length}`}
-          rowKey=${(a) => a.licenseArn}
-          columns=${[
-            ['Customer', (a) => html`<code>${a.customerAWSAccountId}</code> ${d.names.get(a.customerAWSAccountId) ?? ''}`],
-            ['Product', (a) => a.productCode],
-            ['Status', (a) => html`<span class=${`badge ${a.status}`}>${a.status}</span>`],
-            ['Started', (a) => time(a.startedAt)],
-            ['Entitlements', (a) => (a.entitlements ?? []).length],
-            ['Actions', (a) => html`<div class="actions">
-              ${a.status !== 'suspended' && a.status !== 'unsubscribed' && html`<button type="button" onClick=${() => setStatusOf(a, 'suspended')}
-                aria-label=${`Suspend ${a.customerAWSAccountId} on ${a.productCode}`}>Suspend</button>`}
-              ${a.status !== 'unsubscribed' && html`<button type="button" class="danger" onClick=${() => setStatusOf(a, 'unsubscribed')}
-                aria-label=${`Unsubscribe ${a.customerAWSAccountId} from ${a.productCode}`}>Unsubscribe</button>`}
-              ${a.status !== 'active' && html`<button type="button" onClick=${() => setStatusOf(a, 'active')}
-                aria-label=${`Reactivate ${a.customerAWSAccountId} on ${a.productCode}`}>Reactivate</button>`}
-              <button type="button" class="quiet" onClick=${() => setEditing(a)}
-                aria-label=${`Edit entitlements of ${a.customerAWSAccountId} on ${a.productCode}`}>Entitlements</button>
-            </div>`],
-          ]}
-          rows=${shown} empty="No agreement matches." />
-        <nav class="pager" aria-label="Agreement pages">
-          <button type="button" disabled=${page === 0} onClick=${() => setPage(page - 1)}>Previous</button>
-          <span>Page ${page + 1} of ${pages}</span>
-          <button type="button" disabled=${page + 1 >= pages} onClick=${() => setPage(page + 1)}>Next</button>
-        </nav>
-      </section>`}
+        ${editing && html`<${Entitlements} agreement=${editing} onDone=${state.reload} onClose=${() => setEditing(undefined)} />`}
+        <section aria-labelledby="agreements-h">
+          <h2 id="agreements-h">
+            Agreements
+            <span class="count">${d.agreements.length} agreements, ${customers} customers</span>
+          </h2>
+          <div class="toolbar" role="search">
+            <${Field}
+              id="agreements-search"
+              label="Search (account id, name, product, ARN)"
+              value=${search}
+              type="search"
+              onInput=${(v) => {
+                setSearch(v);
+                setPage(0);
+              }}
+            />
+            <${Select}
+              id="agreements-status"
+              label="Status"
+              value=${statusFilter}
+              onInput=${(v) => {
+                setStatusFilter(v);
+                setPage(0);
+              }}
+              options=${[
+                ['', 'Any'],
+                ['active', 'Active'],
+                ['suspended', 'Suspended'],
+                ['unsubscribed', 'Unsubscribed'],
+              ]}
+            />
+          </div>
+          <${Status} status=${status} />
+          <${Table}
+            caption=${`Agreements ${found.length === 0 ? 0 : page * PAGE_SIZE + 1}–${page * PAGE_SIZE + shown.length} of ${found.length}`}
+            rowKey=${(a) => a.licenseArn}
+            columns=${[
+              [
+                'Customer',
+                (a) =>
+                  html`<code>${a.customerAWSAccountId}</code>
+                    ${d.names.get(a.customerAWSAccountId) ?? ''}`,
+              ],
+              ['Product', (a) => a.productCode],
+              ['Status', (a) => html`<span class=${`badge ${a.status}`}>${a.status}</span>`],
+              ['Started', (a) => time(a.startedAt)],
+              ['Entitlements', (a) => (a.entitlements ?? []).length],
+              [
+                'Actions',
+                (a) =>
+                  html`<div class="actions">
+                    ${
+                      a.status !== 'suspended' &&
+                      a.status !== 'unsubscribed' &&
+                      html`<button
+                        type="button"
+                        onClick=${() => setStatusOf(a, 'suspended')}
+                        aria-label=${`Suspend ${a.customerAWSAccountId} on ${a.productCode}`}
+                      >
+                        Suspend
+                      </button>`
+                    }
+                    ${
+                      a.status !== 'unsubscribed' &&
+                      html`<button
+                        type="button"
+                        class="danger"
+                        onClick=${() => setStatusOf(a, 'unsubscribed')}
+                        aria-label=${`Unsubscribe ${a.customerAWSAccountId} from ${a.productCode}`}
+                      >
+                        Unsubscribe
+                      </button>`
+                    }
+                    ${
+                      a.status !== 'active' &&
+                      html`<button
+                        type="button"
+                        onClick=${() => setStatusOf(a, 'active')}
+                        aria-label=${`Reactivate ${a.customerAWSAccountId} on ${a.productCode}`}
+                      >
+                        Reactivate
+                      </button>`
+                    }
+                    <button
+                      type="button"
+                      class="quiet"
+                      onClick=${() => setEditing(a)}
+                      aria-label=${`Edit entitlements of ${a.customerAWSAccountId} on ${a.productCode}`}
+                    >
+                      Entitlements
+                    </button>
+                  </div>`,
+              ],
+            ]}
+            rows=${shown}
+            empty="No agreement matches."
+          />
+          <nav class="pager" aria-label="Agreement pages">
+            <button type="button" disabled=${page === 0} onClick=${() => setPage(page - 1)}>
+              Previous
+            </button>
+            <span>Page ${page + 1} of ${pages}</span>
+            <button type="button" disabled=${page + 1 >= pages} onClick=${() => setPage(page + 1)}>
+              Next
+            </button>
+          </nav>
+        </section>`
+    }
   `;
 }

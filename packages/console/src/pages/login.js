@@ -19,10 +19,20 @@ export function Login({ onLogin }) {
   return html`<main id="main" class="login">
     <h1>meterd console</h1>
     <form onSubmit=${submit} aria-describedby="login-help">
-      <p id="login-help">Log in with the admin token (the one the admin API takes as a bearer token).</p>
-      <label for="token">Admin token
-        <input id="token" name="token" type="password" autocomplete="current-password" required
-          value=${token} onInput=${(e) => setToken(e.currentTarget.value)} />
+      <p id="login-help">
+        Log in with the admin token (the one the admin API takes as a bearer token).
+      </p>
+      <label for="token"
+        >Admin token
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autocomplete="current-password"
+          required
+          value=${token}
+          onInput=${(e) => setToken(e.currentTarget.value)}
+        />
       </label>
       <button type="submit">Log in</button>
       ${error && html`<p class="status bad" role="alert">${error}</p>`}

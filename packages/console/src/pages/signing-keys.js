@@ -18,19 +18,38 @@ export function SigningKeys() {
   return html`
     <form class="card toolbar" onSubmit=${rotate} aria-labelledby="rotate-h">
       <h2 id="rotate-h" class="visually-hidden">Rotate</h2>
-      <${Field} id="rotate-grace" label="Previous key stays valid for (seconds)" type="number" min="0" value=${grace} onInput=${setGrace} />
+      <${Field}
+        id="rotate-grace"
+        label="Previous key stays valid for (seconds)"
+        type="number"
+        min="0"
+        value=${grace}
+        onInput=${setGrace}
+      />
       <button type="submit">Rotate signing key</button>
     </form>
     <${Status} status=${status} />
     <${Loading} state=${keys} />
-    ${keys.data && html`<${Table} caption="Signing keys, as /.well-known/jwks.json publishes them"
-      rowKey=${(k) => k.version}
-      columns=${[
-        ['Version', (k) => k.version],
-        ['Created', (k) => time(k.createdAt)],
-        ['Expires', (k) => (k.expiresAt ? time(k.expiresAt) : 'never (signing)')],
-        ['Public key', (k) => html`<details><summary>PEM</summary><pre tabindex="0">${k.publicKeyPem}</pre></details>`],
-      ]}
-      rows=${keys.data.keys} />`}
+    ${
+      keys.data &&
+      html`<${Table}
+        caption="Signing keys, as /.well-known/jwks.json publishes them"
+        rowKey=${(k) => k.version}
+        columns=${[
+          ['Version', (k) => k.version],
+          ['Created', (k) => time(k.createdAt)],
+          ['Expires', (k) => (k.expiresAt ? time(k.expiresAt) : 'never (signing)')],
+          [
+            'Public key',
+            (k) =>
+              html`<details>
+                <summary>PEM</summary>
+                <pre tabindex="0">${k.publicKeyPem}</pre>
+              </details>`,
+          ],
+        ]}
+        rows=${keys.data.keys}
+      />`
+    }
   `;
 }

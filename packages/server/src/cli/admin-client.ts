@@ -29,7 +29,6 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-
 /**
  * Calls the admin API and returns its JSON answer.
  * @example await adminRequest(conn, 'GET', '/products')

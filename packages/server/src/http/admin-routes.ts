@@ -107,7 +107,6 @@ function hasUnstorableText(value: unknown): boolean {
 
 const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
 
-
 export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
   const { store, catalog, signingKeys } = options;
 

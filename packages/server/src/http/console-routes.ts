@@ -71,8 +71,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleOption
   const files = new Map<string, Buffer | null>();
   /** A built file, read once; null when the console was not built. */
   const built = async (name: string) => {
-    if (!files.has(name))
-      files.set(name, await readFile(BUILT + name).catch(() => null));
+    if (!files.has(name)) files.set(name, await readFile(BUILT + name).catch(() => null));
     return files.get(name)!;
   };
 
