@@ -249,8 +249,8 @@ export function Customers() {
               [
                 'Customer',
                 (a) =>
-                  html`<code>${a.customerAWSAccountId}</code>
-                    ${d.names.get(a.customerAWSAccountId) ?? ''}`,
+                  html`<code>${a.customerAWSAccountId}</code
+                    ><span class="who">${d.names.get(a.customerAWSAccountId) ?? ''}</span>`,
               ],
               ['Product', (a) => a.productCode],
               ['Status', (a) => html`<span class=${`badge ${a.status}`}>${a.status}</span>`],
