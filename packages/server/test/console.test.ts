@@ -8,6 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BatchMeterUsageCommand } from '@aws-sdk/client-marketplace-metering';
@@ -45,7 +46,7 @@ describe('console', { skip: NO_BROWSER }, () => {
       productCode: 'acme-saas',
       customerAWSAccountId: BUYER,
     });
-    page = await browser.newPage({ viewport: VIEWPORT });
+    page = await browser.newPage({ viewport: VIEWPORT, acceptDownloads: true });
     page.setDefaultTimeout(5000);
     page.on('console', (m) => {
       if (/Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text());
@@ -138,6 +139,51 @@ describe('console', { skip: NO_BROWSER }, () => {
       await failures.getByText(made.errorCode).waitFor();
     },
   );
+
+  it("charts the usage report: the page shows the report's rows, and downloads its CSV", async () => {
+    // Usage in three hours and both dimensions (the boto3 calls above, when boto3 is here).
+    const top = Math.floor(Date.now() / 3600_000) * 3600_000;
+    await meterd.client(KEYS.acme).send(
+      new BatchMeterUsageCommand({
+        ProductCode: 'acme-saas',
+        UsageRecords: [1, 2, 3].map((h) => ({
+          CustomerAWSAccountId: BUYER,
+          Dimension: 'storage_gb',
+          Quantity: 10 * h,
+          Timestamp: new Date(top - h * 3600_000 + 120_000),
+        })),
+      }),
+    );
+    for (const groupBy of ['dimension', 'customer']) {
+      const q = new URLSearchParams({
+        from: new Date(top - 24 * 3600_000).toISOString(),
+        to: new Date(top + 3600_000).toISOString(),
+        granularity: 'hour',
+        groupBy,
+        productCode: 'acme-saas',
+      });
+      await page.goto('about:blank');
+      await page.goto(`${meterd.url}/console/#/usage?${q}`);
+      const table = page.locator('[data-report]');
+      await table.waitFor();
+      const shown = JSON.parse((await table.getAttribute('data-report'))!) as unknown[];
+      const report = await meterd.admin<{ rows: unknown[] }>('GET', `/reports/usage?${q}`);
+      assert.equal(report.status, 200);
+      assert.ok(report.body.rows.length >= 3, 'the report has the usage just metered');
+      assert.deepEqual(shown, report.body.rows, `stacked by ${groupBy}`);
+      assert.equal(await table.locator('tbody tr').count(), report.body.rows.length);
+
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'Download CSV' }).click(),
+      ]);
+      const csv = await readFile((await download.path())!, 'utf8');
+      const wanted = await fetch(`${meterd.url}/admin/v1/reports/usage?${q}&format=csv`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      assert.equal(csv, await wanted.text());
+    }
+  });
 
   it('refuses a change sent with the session cookie but without its CSRF token', async () => {
     await openPage(page, meterd.url, 'overview');
