@@ -1,5 +1,6 @@
 // Runs every test with node's test runner (via tsx): unit tests and client tests once, the
-// server's integration tests once per storage backend (SQLite, then PostgreSQL when reachable).
+// server's integration tests once per storage backend (SQLite, then PostgreSQL when reachable),
+// and the forwarder's end-to-end run again on PostgreSQL (two forwarders on one database).
 // Pass paths to run only those files or folders, on SQLite. Run after `npm run build` (the
 // test kit is imported from its dist/).
 import { readdirSync, statSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { POSTGRES_URL, TEST_RUN, dropTestDatabases, probePostgres } from '@meter
 const INTEGRATION = join('packages', 'server', 'test');
 // Tests that exist to exercise PostgreSQL only (several instances on one database, outages).
 const POSTGRES_ONLY = /(multi-instance|postgres-outage)\.test\.ts$/;
+// Forwarder tests that read METERD_TEST_BACKEND: run in the PostgreSQL pass too.
+const FORWARDER_ON_POSTGRES = [join('packages', 'forwarder', 'test', 'forward.test.ts')];
 // Lines in which a test reports what it measured (kills survived, inputs fuzzed, ...).
 const FIGURE =
   /^# (crash test(?: \([^)]*(?:\([^)]*\))?\))?|fuzz|authorization matrix|multi-instance|full disk|postgres outage|pack and install|forward end to end|forward benchmark):/;
@@ -84,12 +87,17 @@ if (args.length > 0) {
   const { error: unreachable } = await probePostgres();
   if (unreachable) {
     console.log(
-      `\n# SKIPPED: the integration tests on PostgreSQL (${integration.length} files): no PostgreSQL server answered at ${POSTGRES_URL} (${unreachable}). Set METERD_TEST_POSTGRES_URL to run them.`,
+      `\n# SKIPPED: the integration tests on PostgreSQL (${integration.length + FORWARDER_ON_POSTGRES.length} files): no PostgreSQL server answered at ${POSTGRES_URL} (${unreachable}). Set METERD_TEST_POSTGRES_URL to run them.`,
     );
-    runs.push({ code: 0, pass: 0, fail: 0, skipped: integration.length });
+    runs.push({
+      code: 0,
+      pass: 0,
+      fail: 0,
+      skipped: integration.length + FORWARDER_ON_POSTGRES.length,
+    });
   } else {
     runs.push(
-      await run('integration tests on PostgreSQL', integration, {
+      await run('integration tests on PostgreSQL', [...integration, ...FORWARDER_ON_POSTGRES], {
         METERD_TEST_BACKEND: 'postgres',
         METERD_TEST_POSTGRES_URL: POSTGRES_URL,
       }),

@@ -269,6 +269,8 @@ export class Forwarder {
         }
         this.retries.delete(bucketKey);
         if (!this.running) break;
+        // A long hour keeps its claim; a claim lost (the lease ran out) is another's now.
+        if (!(await this.store.renew(claimant, claim, this.now(), CLAIM_LEASE_MS))) break;
       }
     } finally {
       await this.store.release(claimant, claim, retryAt);

@@ -7,6 +7,7 @@ export { createForwarderServer } from './http.js';
 export { ForwarderMetrics } from './metrics.js';
 export { parseEvent, eventsOf, type UsageEvent, type Tag } from './event.js';
 export { openSqliteStore } from './store/sqlite.js';
+export { openPostgresStore, type PostgresStoreOptions } from './store/postgres.js';
 export { toCsv, unbalanced } from './reconcile.js';
 export { runForwarder, type RunOptions, type RunningForwarder } from './run.js';
 export type {

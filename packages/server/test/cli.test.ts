@@ -1,7 +1,8 @@
 /**
  * @module The `meterd` command (the real binary, in a process of its own) against a real
  * meterd: flags named and checked, paging, create/put/delete, `catalog apply` summaries and
- * `--prune`, `audit export` twice into one folder, and the errors at the edges: no meterd
+ * `--prune`, `audit export` twice into one folder, `entitlements` (each value kind, as
+ * GetEntitlements then answers it, and its refusals), and the errors at the edges: no meterd
  * listening, a fulfillment site that is down or failing.
  */
 
@@ -12,6 +13,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import {
+  GetEntitlementsCommand,
+  MarketplaceEntitlementServiceClient,
+} from '@aws-sdk/client-marketplace-entitlement-service';
 import { BatchMeterUsageCommand } from '@aws-sdk/client-marketplace-metering';
 import { ADMIN_TOKEN, CLI, KEYS, startMeterd, type Meterd } from './helpers/meterd.js';
 
@@ -394,6 +399,140 @@ describe('create, put and delete', () => {
   });
 });
 
+describe('entitlements', () => {
+  it('list, put with each value kind (GetEntitlements answers them), clear, and the refusals', async () => {
+    json(
+      await run(
+        'products',
+        'create',
+        '--product-code',
+        'cli-contract',
+        '--seller-account-id',
+        '111111111111',
+        '--type',
+        'saas',
+        '--dimensions',
+        'seats,storage,sso,tier',
+      ),
+    );
+    const { licenseArn } = json<{ licenseArn: string }>(
+      await run(
+        'agreements',
+        'create',
+        '--product-code',
+        'cli-contract',
+        '--customer-aws-account-id',
+        '616161616161',
+      ),
+    );
+    const arn = ['--license-arn', licenseArn];
+    type Listed = { licenseArn: string; entitlements: Array<Record<string, unknown>> };
+    assert.deepEqual(json<Listed>(await run('entitlements', 'list', ...arn)), {
+      licenseArn,
+      entitlements: [],
+    });
+
+    const put = json<Listed>(
+      await run(
+        'entitlements',
+        'put',
+        ...arn,
+        '--integer',
+        'seats=25',
+        '--double',
+        'storage=2.5',
+        '--boolean',
+        'sso=true',
+        '--string',
+        'tier=gold=plus',
+        '--expiration-date',
+        '2099-01-01T00:00:00Z',
+      ),
+    );
+    const expected = [
+      { dimension: 'seats', integerValue: 25 },
+      { dimension: 'storage', doubleValue: 2.5 },
+      { dimension: 'sso', booleanValue: true },
+      { dimension: 'tier', stringValue: 'gold=plus' },
+    ].map((e) => ({ ...e, expirationDate: '2099-01-01T00:00:00.000Z' }));
+    assert.deepEqual(put.entitlements, expected);
+    assert.deepEqual(
+      json<Listed>(await run('entitlements', 'list', ...arn)).entitlements,
+      expected,
+    );
+
+    // What the seller's code reads.
+    const client = new MarketplaceEntitlementServiceClient({
+      endpoint: meterd.url,
+      region: 'us-east-1',
+      credentials: { ...KEYS.acme },
+      maxAttempts: 1,
+    });
+    try {
+      const got = await client.send(new GetEntitlementsCommand({ ProductCode: 'cli-contract' }));
+      assert.deepEqual(
+        got.Entitlements!.map((e) => [e.Dimension, e.Value]),
+        [
+          ['seats', { IntegerValue: 25 }],
+          ['sso', { BooleanValue: true }],
+          ['storage', { DoubleValue: 2.5 }],
+          ['tier', { StringValue: 'gold=plus' }],
+        ],
+      );
+    } finally {
+      client.destroy();
+    }
+
+    // put replaces them all.
+    const replaced = json<Listed>(await run('entitlements', 'put', ...arn, '--integer', 'seats=5'));
+    assert.deepEqual(replaced.entitlements, [{ dimension: 'seats', integerValue: 5 }]);
+
+    // Refusals: a dimension the product lacks, a value of the wrong kind, no agreement.
+    const refused = await run('entitlements', 'put', ...arn, '--integer', 'gpus=1');
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /InvalidCatalog: .*entitlements\[0\]\.dimension: 'gpus' is not a dimension of product cli-contract/,
+    );
+    const notBoolean = await run('entitlements', 'put', ...arn, '--boolean', 'sso=yes');
+    assert.equal(notBoolean.code, 1);
+    assert.match(notBoolean.stderr, /'yes' is not true or false/);
+    const notNumber = await run('entitlements', 'put', ...arn, '--integer', 'seats=many');
+    assert.equal(notNumber.code, 1);
+    assert.match(notNumber.stderr, /'many' is not a number/);
+    const noEquals = await run('entitlements', 'put', ...arn, '--integer', 'seats');
+    assert.equal(noEquals.code, 1);
+    assert.match(noEquals.stderr, /'seats' is not <dimension>=<value>/);
+    const twice = await run(
+      'entitlements',
+      'put',
+      ...arn,
+      '--integer',
+      'seats=1',
+      '--double',
+      'seats=2',
+    );
+    assert.equal(twice.code, 1);
+    assert.match(twice.stderr, /'seats' is given twice/);
+    const missing = 'arn:aws:license-manager::616161616161:license:l-missing';
+    for (const command of ['list', 'put', 'clear']) {
+      const r = await run('entitlements', command, '--license-arn', missing);
+      assert.equal(r.code, 1, command);
+      assert.match(r.stderr, new RegExp(`NotFound: agreement ${missing} does not exist`), command);
+    }
+    // Nothing refused changed what the agreement has.
+    assert.deepEqual(json<Listed>(await run('entitlements', 'list', ...arn)).entitlements, [
+      { dimension: 'seats', integerValue: 5 },
+    ]);
+
+    assert.deepEqual(json<Listed>(await run('entitlements', 'clear', ...arn)), {
+      licenseArn,
+      entitlements: [],
+    });
+    assert.deepEqual(json<Listed>(await run('entitlements', 'list', ...arn)).entitlements, []);
+  });
+});
+
 describe('audit export', () => {
   it('writes the same files when run twice for the same range: nothing is counted twice', async () => {
     const out = mkdtempSync(join(tmpdir(), 'meterd-export-'));
@@ -476,6 +615,91 @@ describe('catalog apply', () => {
     string,
     { created: number; updated: number; unchanged: number; removed: number }
   >;
+
+  it('export | apply round-trips notification targets; their secrets only with --include-secrets', async () => {
+    const ownRun = (...args: string[]) => cli(own.url, args);
+    const TARGET_SECRET = 'target-secret-0123456789';
+    const targets = [
+      {
+        id: 'rt-sqs',
+        type: 'sqs',
+        topic: 'subscription',
+        productCode: 'acme-saas',
+        queueUrl: 'http://127.0.0.1:1/000000000000/round-trip',
+        region: 'us-east-1',
+        accessKeyId: 'AKIDROUNDTRIP',
+        secretAccessKey: TARGET_SECRET,
+        rawMessageDelivery: true,
+      },
+      {
+        id: 'rt-events',
+        type: 'eventbridge-http',
+        topic: 'all',
+        endpoint: 'http://127.0.0.1:1/ev',
+      },
+    ];
+    json(await ownRun('catalog', 'apply', file('targets.json', { notificationTargets: targets })));
+    const stored = async () =>
+      (
+        await own.admin<{ notificationTargets: Array<Record<string, unknown>> }>(
+          'GET',
+          '/notification-targets?secrets=true',
+        )
+      ).body.notificationTargets.filter((t) => String(t.id).startsWith('rt-'));
+    const held = await stored();
+
+    const exported = await ownRun('catalog', 'export');
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.doesNotMatch(exported.stdout, new RegExp(TARGET_SECRET));
+    const doc = JSON.parse(exported.stdout) as {
+      notificationTargets: Array<Record<string, unknown>>;
+    };
+    const { secretAccessKey: _secret, ...withoutSecret } = targets[0]!;
+    assert.deepEqual(
+      doc.notificationTargets.filter((t) => String(t.id).startsWith('rt-')),
+      [withoutSecret, targets[1]!].sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1)),
+    );
+    // Applied back without secrets: the target keeps the secret meterd holds, unchanged.
+    json(await ownRun('catalog', 'apply', file('exported.json', doc)));
+    assert.deepEqual(await stored(), held);
+
+    const full = json<{ notificationTargets: Array<Record<string, unknown>> }>(
+      await ownRun('catalog', 'export', '--include-secrets'),
+    );
+    assert.equal(
+      full.notificationTargets.find((t) => t.id === 'rt-sqs')!.secretAccessKey,
+      TARGET_SECRET,
+    );
+
+    // Into another meterd: the export without secrets names what is missing; with them it applies.
+    const fresh = await startMeterd();
+    try {
+      const missing = await cli(fresh.url, ['catalog', 'apply', file('exported.json', doc)]);
+      assert.equal(missing.code, 1);
+      assert.match(
+        missing.stderr,
+        /notificationTargets\.rt-sqs\.secretAccessKey: is required: meterd holds no secret for access key AKIDROUNDTRIP/,
+      );
+      json(await cli(fresh.url, ['catalog', 'apply', file('full.json', full)]));
+      const copied = (
+        await fresh.admin<{ notificationTargets: Array<Record<string, unknown>> }>(
+          'GET',
+          '/notification-targets?secrets=true',
+        )
+      ).body.notificationTargets.filter((t) => String(t.id).startsWith('rt-'));
+      const brief = (list: Array<Record<string, unknown>>) =>
+        list.map(({ id, type, topic, productCode, config }) => ({
+          id,
+          type,
+          topic,
+          productCode,
+          config,
+        }));
+      assert.deepEqual(brief(copied), brief(held));
+    } finally {
+      await fresh.stop();
+    }
+  });
 
   it('prints a summary, never a secret, and 3,000 agreements apply in seconds', async () => {
     const big = file('big.json', catalogOf(3000));

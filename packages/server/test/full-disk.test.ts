@@ -135,7 +135,14 @@ describe('a full log disk', { skip }, () => {
         );
       disk.fill();
       for (let i = 0; i < 20; i++) {
-        const health = await within(2000, '/healthz', fetch(`${meterd.url}/healthz`));
+        // A failure here says why: the cause of a refused connection, and whether meterd ended.
+        const health = await within(2000, '/healthz', fetch(`${meterd.url}/healthz`)).catch(
+          (error: Error) => {
+            throw new Error(
+              `/healthz: ${error.message} (${String((error.cause as Error | undefined)?.message ?? error.cause)}); meterd's exit code: ${meterd.process.exitCode}\n${meterd.output()}`,
+            );
+          },
+        );
         assert.equal(health.status, 200);
         const out = await within(2000, 'BatchMeterUsage', batch());
         assert.equal(out.Results?.[0]?.Status, 'Success');

@@ -7,7 +7,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +23,7 @@ import {
   snsUrlOf,
   trust,
   waitForLog,
+  type LogEntry,
   type Received,
 } from './helpers/receivers.js';
 
@@ -298,6 +299,97 @@ describe('sns-http: an SNS HTTPS subscription, done as SNS does it', () => {
   });
 });
 
+describe('a buyer who subscribes again within the grace hour', () => {
+  let meterd: Meterd;
+  let receiver: Receiver;
+  before(async () => {
+    meterd = await startMeterd({ args: [...FAST, '--clock-control'] });
+    receiver = await Receiver.start();
+  });
+  after(async () => {
+    await meterd.stop();
+    await receiver.close();
+  });
+
+  it('gets no unsubscribe-success nor License Deprovisioned: they are dropped, and said so in the log', async () => {
+    const sns = await meterd.admin<{ id: string }>('POST', '/notification-targets', {
+      type: 'sns-http',
+      topic: 'subscription',
+      productCode: 'acme-saas',
+      endpoint: `${receiver.url}/resub`,
+    });
+    const [confirmation] = await receiver.waitFor((r) => r.path === '/resub');
+    assert.equal((await get(String(confirmation!.json.SubscribeURL))).status, 200);
+    const events = await meterd.admin<{ id: string }>('POST', '/notification-targets', {
+      type: 'eventbridge-http',
+      productCode: 'acme-saas',
+      endpoint: `${receiver.url}/resub-events`,
+    });
+    const customer = '700000000019';
+    const made = await meterd.admin<{ licenseArn: string }>('POST', '/agreements', {
+      productCode: 'acme-saas',
+      customerAWSAccountId: customer,
+    });
+    const at = `/agreements/${encodeURIComponent(made.body.licenseArn)}`;
+    await meterd.admin('PATCH', at, { status: 'unsubscribed' });
+    await meterd.admin('PUT', '/clock', { advanceSeconds: 1800 });
+    const again = await meterd.admin<{ status: string }>('PATCH', at, { status: 'active' });
+    assert.equal(again.body.status, 'active');
+    await meterd.admin('PUT', '/clock', { advanceSeconds: 3600 });
+
+    const ours = (log: LogEntry[]) =>
+      log.filter((m) => m.targetId === sns.body.id || m.targetId === events.body.id);
+    const log = ours(
+      await waitForLog(meterd, (l) =>
+        ours(l).every((m) => m.status === 'delivered' || m.status === 'dropped'),
+      ),
+    );
+    const dropped = log.filter((m) => m.status === 'dropped');
+    assert.deepEqual(
+      dropped
+        .map((m) =>
+          m.channel === 'sns'
+            ? (JSON.parse(String(m.body.message)) as { action: string }).action
+            : m.body['detail-type'],
+        )
+        .sort(),
+      ['License Deprovisioned - Manufacturer', 'unsubscribe-success'],
+    );
+    for (const m of dropped) {
+      assert.equal(m.lastError, 'the buyer subscribed again within the grace hour');
+      assert.equal(m.attempts, 0, 'nothing was sent');
+    }
+    const notices = receiver.received.filter(
+      (r) => r.path === '/resub' && r.json.Type === 'Notification',
+    );
+    assert.deepEqual(notices.map(actionOf), [
+      'subscribe-success',
+      'unsubscribe-pending',
+      'subscribe-success',
+    ]);
+    assert.deepEqual(
+      receiver.received.filter((r) => r.path === '/resub-events').map((r) => r.json['detail-type']),
+      [
+        'Purchase Agreement Created - Manufacturer',
+        'Purchase Agreement Created - Proposer',
+        'Purchase Agreement Ended - Manufacturer',
+        'Purchase Agreement Ended - Proposer',
+        'Purchase Agreement Created - Manufacturer',
+        'Purchase Agreement Created - Proposer',
+      ],
+    );
+
+    // Cancelled again, and not taken up: that end is sent when its grace hour is over.
+    await meterd.admin('PATCH', at, { status: 'unsubscribed' });
+    await meterd.admin('PUT', '/clock', { advanceSeconds: 3660 });
+    const last = await receiver.waitFor(
+      (r) => r.path === '/resub' && r.json.Type === 'Notification',
+      5,
+    );
+    assert.deepEqual(last.slice(3).map(actionOf), ['unsubscribe-pending', 'unsubscribe-success']);
+  });
+});
+
 describe('eventbridge-http: events POSTed as an API destination delivers them', () => {
   let meterd: Meterd;
   let receiver: Receiver;
@@ -378,6 +470,61 @@ describe('eventbridge-http: events POSTed as an API destination delivers them', 
       failPayment: 'yes',
     });
     assert.equal(bad.status, 400);
+  });
+
+  it('meterd subscribe --fail-payment: subscribe-fail, the agreement suspended, nothing posted to the fulfillment URL', async () => {
+    await meterd.admin('POST', '/products', {
+      productCode: 'acme-fail-cli',
+      sellerAccountId: '111111111111',
+      type: 'saas',
+      dimensions: ['requests'],
+      fulfillmentUrl: `${receiver.url}/signup`,
+    });
+    await meterd.admin('POST', '/notification-targets', {
+      type: 'sns-http',
+      endpoint: `${receiver.url}/sns-fail-cli`,
+      productCode: 'acme-fail-cli',
+    });
+    const [confirmation] = await receiver.waitFor((r) => r.path === '/sns-fail-cli');
+    assert.equal((await get(String(confirmation!.json.SubscribeURL))).status, 200);
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [CLI, ...args, '--url', meterd.url], {
+        env: { ...process.env, METERD_ADMIN_TOKEN: ADMIN_TOKEN },
+      });
+    const buyer = ['--product-code', 'acme-fail-cli', '--customer-aws-account-id', '700000000024'];
+    const done = cli('subscribe', ...buyer, '--fail-payment');
+    assert.equal(done.status, 0, done.stderr.toString());
+    const out = JSON.parse(done.stdout.toString()) as Record<string, unknown>;
+    assert.equal(out.status, 'suspended');
+    assert.equal(out.failedPayment, true);
+    assert.equal(out.registrationToken, undefined);
+    const [fail] = await receiver.waitFor(
+      (x) => x.path === '/sns-fail-cli' && x.json.Type === 'Notification',
+    );
+    assert.equal(actionOf(fail!), 'subscribe-fail');
+    const agreement = await meterd.admin<{ agreements: Array<{ status: string }> }>(
+      'GET',
+      '/agreements?productCode=acme-fail-cli&customerAWSAccountId=700000000024',
+    );
+    assert.deepEqual(
+      agreement.body.agreements.map((a) => a.status),
+      ['suspended'],
+    );
+    // The buyer's browser is never sent to the fulfillment URL, and nothing else is notified.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(
+      receiver.received.filter((r) => r.path === '/signup'),
+      [],
+    );
+    assert.equal(
+      receiver.received.filter((r) => r.path === '/sns-fail-cli' && r.json.Type === 'Notification')
+        .length,
+      1,
+    );
+    // A failed payment is not a trial, nor sent to another URL: the flags are refused together.
+    const both = cli('subscribe', ...buyer, '--fail-payment', '--fulfillment-url', receiver.url);
+    assert.notEqual(both.status, 0);
+    assert.match(both.stderr.toString(), /--fail-payment.*cannot be used with.*--fulfillment-url/);
   });
 
   it('keeps target secrets out of listings and refuses bad targets with the admin error shape', async () => {

@@ -1,12 +1,14 @@
 /**
  * @module The published packages install and run outside this repository. `npm pack` makes the
- * `meterd` and `@meterd/client` tarballs (each bundling the private @meterd/model), whose file
+ * `meterd` and `@meterd/client` tarballs (each bundling the private @meterd/model, and `meterd`
+ * also @meterd/forwarder, so that `npx meterd forward` runs from `meterd` alone), whose file
  * lists must be exactly what a user needs: README, LICENSE, package.json, the compiled code and
  * its type declarations, nothing else (no sources, tests, source maps or stale build output). The
  * tarballs are then installed into an empty project with `npm install --prefer-offline` (npm's
  * cache holds every dependency after `npm ci`), where `npx meterd serve` must answer `/healthz`
- * and a call signed with the demo's credentials through the AWS SDK, and `@meterd/client` must
- * import and make a call. To keep the run short, better-sqlite3 is not compiled again: the
+ * and a call signed with the demo's credentials through the AWS SDK, `npx meterd forward --help`
+ * must print its flags and `npx meterd forward` take an event and send it to that meterd, and
+ * `@meterd/client` must import and make a call. To keep the run short, better-sqlite3 is not compiled again: the
  * project pins the version this repository installed and install scripts are skipped (neither
  * package has one of its own), and its native module is copied from this repository's
  * install, which built or downloaded it for this very machine; only when that is missing is it
@@ -33,7 +35,14 @@ import {
   BatchMeterUsageCommand,
   MarketplaceMeteringClient,
 } from '@aws-sdk/client-marketplace-metering';
-import { TEST_BACKEND, startMeterd, type Meterd } from '@meterd/testkit';
+import {
+  TEST_BACKEND,
+  freePort,
+  startMeterd,
+  startProcess,
+  waitForPort,
+  type Meterd,
+} from '@meterd/testkit';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);
@@ -49,7 +58,17 @@ interface Packed {
 /** The files a package must ship beside its compiled code, and what its code may be: the built
  * console is a page, and a script and a style sheet named by their hash. */
 const SHIPPED =
-  /^(LICENSE|README\.md|package\.json|bin\/meterd\.js|dist\/console\/(index\.html|assets\/main-[A-Z0-9]+\.(js|css))|dist\/.+\.(js|d\.ts)|node_modules\/@meterd\/model\/(package\.json|dist\/.+\.(js|d\.ts)))$/;
+  /^(LICENSE|README\.md|package\.json|bin\/meterd\.js|dist\/console\/(index\.html|assets\/main-[A-Z0-9]+\.(js|css))|dist\/.+\.(js|d\.ts)|node_modules\/@meterd\/(model|forwarder)\/(package\.json|dist\/.+\.(js|d\.ts)))$/;
+/** What each package bundles. */
+const BUNDLED: Record<string, string[]> = {
+  meterd: ['@meterd/forwarder', '@meterd/model'],
+  '@meterd/client': ['@meterd/model'],
+};
+const FORWARDER = [
+  'node_modules/@meterd/forwarder/package.json',
+  'node_modules/@meterd/forwarder/dist/index.js',
+  'node_modules/@meterd/forwarder/dist/store/postgres.js',
+];
 const REQUIRED: Record<string, string[]> = {
   meterd: [
     'LICENSE',
@@ -180,9 +199,9 @@ describe('the packages, packed and installed into an empty project', () => {
         [],
         `${p.name} ships nothing else`,
       );
-      for (const f of [...REQUIRED[p.name]!, ...MODEL])
+      for (const f of [...REQUIRED[p.name]!, ...MODEL, ...(p.name === 'meterd' ? FORWARDER : [])])
         assert.ok(files.includes(f), `${p.name} ships ${f}`);
-      assert.deepEqual(p.bundled, ['@meterd/model'], `${p.name} bundles the model`);
+      assert.deepEqual([...p.bundled].sort(), BUNDLED[p.name], `${p.name}'s bundle`);
       // Compiled from a source that exists: no stale output of a removed file.
       const stale = files
         .filter((f) => f.startsWith('dist/') && !f.startsWith('dist/console/') && f.endsWith('.js'))
@@ -193,6 +212,20 @@ describe('the packages, packed and installed into an empty project', () => {
             ),
         );
       assert.deepEqual(stale, [], `${p.name}'s dist matches its sources`);
+      const forwarderDist = 'node_modules/@meterd/forwarder/dist/';
+      const staleForwarder = files
+        .filter((f) => f.startsWith(forwarderDist) && f.endsWith('.js'))
+        .filter(
+          (f) =>
+            !existsSync(
+              join(
+                ROOT,
+                'packages/forwarder/src',
+                f.slice(forwarderDist.length).replace(/\.js$/, '.ts'),
+              ),
+            ),
+        );
+      assert.deepEqual(staleForwarder, [], `${p.name}'s bundled forwarder matches its sources`);
     }
   });
 
@@ -231,6 +264,77 @@ describe('the packages, packed and installed into an empty project', () => {
       assert.equal(out.Results![0]!.Status, 'Success');
     } finally {
       client.destroy();
+    }
+  });
+
+  it('runs `npx meterd forward` from the installed meterd alone, which sends an event to meterd', async () => {
+    assert.ok(meterd, 'meterd runs (an earlier test)');
+    const help = await run('npx', ['meterd', 'forward', '--help'], { cwd: app });
+    assert.match(help.stdout, /--database-url <url>/);
+    assert.match(help.stdout, /--target-endpoint <url>/);
+    const port = await freePort();
+    const token = 'pack-forward-token';
+    const forward = startProcess(
+      'npx',
+      [
+        'meterd',
+        'forward',
+        '--data',
+        join(work, 'forward-data'),
+        '--port',
+        String(port),
+        '--target-endpoint',
+        meterd.url,
+        '--region',
+        'us-east-1',
+        '--close-after-seconds',
+        '0',
+        '--log-level',
+        'warn',
+      ],
+      {
+        cwd: app,
+        processGroup: true,
+        env: {
+          METERD_FORWARD_TOKEN: token,
+          AWS_ACCESS_KEY_ID: 'AKIADEMOSELLER000001',
+          AWS_SECRET_ACCESS_KEY: 'demo-seller-secret',
+        },
+      },
+    );
+    try {
+      await waitForPort(port, { timeoutMs: 30_000 });
+      const hour = Math.floor(Date.now() / 3_600_000) - 1;
+      const res = await fetch(`http://127.0.0.1:${port}/v1/usage-events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          events: [
+            {
+              id: 'pack-1',
+              productCode: 'demo-saas',
+              customerIdentifier: 'demo-customer',
+              dimension: 'requests',
+              quantity: 7,
+              timestamp: new Date(hour * 3_600_000 + 60_000).toISOString(),
+            },
+          ],
+        }),
+      });
+      assert.deepEqual(await res.json(), { accepted: 1, duplicates: 0, rejected: [] });
+      // The hour closes at once and is sent: the target holds the record.
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const usage = await meterd.admin<{ records: Array<{ quantity: number }> }>(
+          'GET',
+          '/usage?productCode=demo-saas',
+        );
+        if (usage.body.records.some((r) => r.quantity === 7)) break;
+        assert.ok(Date.now() < deadline, 'the forwarder did not send the hour');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      await forward.stop();
     }
   });
 

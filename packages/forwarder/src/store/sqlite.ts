@@ -11,17 +11,20 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { UsageEvent } from '../event.js';
+import { HOUR_MS, hourOf, isExpired, keyOf, tagKey, type RecordKey } from '../hours.js';
 import {
-  HOUR_MS,
-  hourOf,
-  isExpired,
-  keyOf,
-  tagKey,
-  type CustomerKind,
-  type RecordKey,
-} from '../hours.js';
+  deadLettersOf,
+  frozenOf,
+  reconciliationOf,
+  recordsOf,
+  REASON_EXPIRED,
+  REASON_LATE_EXPIRED,
+  REASON_LATE_FROZEN,
+  type CellRow,
+  type LateRow,
+  type RecordRow,
+} from './rows.js';
 import type {
-  Allocation,
   Claim,
   DeadLetter,
   ForwarderStore,
@@ -65,34 +68,6 @@ interface Job {
   resolve: (r: IngestResult) => void;
   reject: (e: unknown) => void;
 }
-
-interface CellRow {
-  scope: string;
-  hour: number;
-  rkey: string;
-  tagkey: string;
-  product: string | null;
-  licence: string | null;
-  ckind: CustomerKind;
-  customer: string;
-  dimension: string;
-  quantity: number;
-}
-
-interface RecordRow extends Omit<CellRow, 'tagkey'> {
-  rid: number;
-  allocations: string | null;
-  state: 'frozen' | 'accepted' | 'dead-lettered';
-  attempts: number;
-  metering_record_id: string | null;
-  reason: string | null;
-  sent: number;
-  updated_at: number;
-}
-
-const customerOf = (ckind: string, customer: string) =>
-  ckind === 'account' ? { customerAWSAccountId: customer } : { customerIdentifier: customer };
-const iso = (hour: number) => new Date(hour * HOUR_MS).toISOString();
 
 /**
  * Opens (creating if needed) the store in `dataDir`.
@@ -236,9 +211,7 @@ class SqliteStore implements ForwarderStore {
   }
 
   private late(e: UsageEvent, key: RecordKey, hour: number, tk: string, now: number): void {
-    const reason = isExpired(hour, now)
-      ? 'late: the hour can no longer be sent (AWS takes usage up to 6 hours old)'
-      : 'late: the hour was already frozen for sending';
+    const reason = isExpired(hour, now) ? REASON_LATE_EXPIRED : REASON_LATE_FROZEN;
     this.s.insertLate.run(
       e.id,
       key.scope,
@@ -288,42 +261,28 @@ class SqliteStore implements ForwarderStore {
         "UPDATE buckets SET state = 'frozen' WHERE scope = ? AND hour = ? AND state = 'open'",
       );
       for (const b of due) {
-        const groups = new Map<string, CellRow[]>();
-        for (const c of cellsOf.all(b.scope, b.hour) as CellRow[]) {
-          const g = groups.get(c.rkey);
-          if (g) g.push(c);
-          else groups.set(c.rkey, [c]);
-        }
-        if (sendZero)
-          for (const c of seen.all(b.scope, b.hour - 168, b.hour) as CellRow[])
-            if (!groups.has(c.rkey)) groups.set(c.rkey, [{ ...c, tagkey: '', quantity: 0 }]);
-        for (const [rkey, cs] of groups) {
-          const c = cs[0]!;
-          const quantity = cs.reduce((t, x) => t + x.quantity, 0);
-          const tagged = cs.some((x) => x.tagkey !== '');
-          const allocations: Allocation[] | null = tagged
-            ? cs
-                .filter((x) => x.tagkey !== '' || x.quantity > 0)
-                .map((x) =>
-                  x.tagkey === ''
-                    ? { AllocatedUsageQuantity: x.quantity }
-                    : { AllocatedUsageQuantity: x.quantity, Tags: JSON.parse(x.tagkey) },
-                )
-            : null;
+        const cells = cellsOf.all(b.scope, b.hour) as CellRow[];
+        const zeroes = sendZero
+          ? (seen.all(b.scope, b.hour - 168, b.hour) as CellRow[]).map((c) => ({
+              ...c,
+              scope: b.scope,
+              hour: b.hour,
+            }))
+          : [];
+        for (const r of recordsOf(cells, zeroes))
           insert.run(
-            b.scope,
-            b.hour,
-            rkey,
-            c.product,
-            c.licence,
-            c.ckind,
-            c.customer,
-            c.dimension,
-            quantity,
-            allocations ? JSON.stringify(allocations) : null,
+            r.scope,
+            r.hour,
+            r.rkey,
+            r.product,
+            r.licence,
+            r.ckind,
+            r.customer,
+            r.dimension,
+            r.quantity,
+            r.allocations,
             now,
           );
-        }
         freeze.run(b.scope, b.hour);
       }
       return due;
@@ -341,10 +300,9 @@ class SqliteStore implements ForwarderStore {
     return this.db
       .prepare(
         `UPDATE records SET state = 'dead-lettered', updated_at = ?,
-         reason = 'expired: not accepted within 6 hours of the hour''s start (AWS refuses older usage)'
-         WHERE state = 'frozen' AND hour <= ?`,
+         reason = ? WHERE state = 'frozen' AND hour <= ?`,
       )
-      .run(now, limit).changes;
+      .run(now, REASON_EXPIRED, limit).changes;
   }
 
   async claim(instance: string, now: number, leaseMs: number): Promise<Claim | undefined> {
@@ -369,25 +327,23 @@ class SqliteStore implements ForwarderStore {
       .immediate();
   }
 
+  async renew(instance: string, claim: Claim, now: number, leaseMs: number): Promise<boolean> {
+    return (
+      this.db
+        .prepare(
+          'UPDATE buckets SET claim_until = ? WHERE scope = ? AND hour = ? AND claimed_by = ?',
+        )
+        .run(now + leaseMs, claim.scope, claim.hour, instance).changes === 1
+    );
+  }
+
   async frozenRecords(claim: Claim, limit: number): Promise<FrozenRecord[]> {
     const rows = this.db
       .prepare(
         "SELECT * FROM records WHERE scope = ? AND hour = ? AND state = 'frozen' ORDER BY rid LIMIT ?",
       )
       .all(claim.scope, claim.hour, limit) as RecordRow[];
-    return rows.map((r) => ({
-      rid: r.rid,
-      scope: r.scope,
-      hour: r.hour,
-      productCode: r.product,
-      licenseArn: r.licence,
-      customerKind: r.ckind,
-      customer: r.customer,
-      dimension: r.dimension,
-      quantity: r.quantity,
-      allocations: r.allocations ? (JSON.parse(r.allocations) as Allocation[]) : null,
-      attempts: r.attempts,
-    }));
+    return rows.map(frozenOf);
   }
 
   async settle(outcomes: Outcome[], retried: number[], now: number): Promise<void> {
@@ -426,35 +382,8 @@ class SqliteStore implements ForwarderStore {
       .all(limit) as RecordRow[];
     const late = this.db
       .prepare('SELECT * FROM late_events ORDER BY lid LIMIT ?')
-      .all(limit) as Array<CellRow & { lid: number; event_id: string; reason: string; at: number }>;
-    return [
-      ...records.map((r) => ({
-        id: `r${r.rid}`,
-        kind: 'record' as const,
-        hour: iso(r.hour),
-        productCode: r.product,
-        licenseArn: r.licence,
-        ...customerOf(r.ckind, r.customer),
-        dimension: r.dimension,
-        quantity: r.quantity,
-        reason: r.reason ?? '',
-        ...(r.metering_record_id ? { meteringRecordId: r.metering_record_id } : {}),
-        at: new Date(r.updated_at).toISOString(),
-      })),
-      ...late.map((l) => ({
-        id: `e${l.lid}`,
-        kind: 'late-event' as const,
-        hour: iso(l.hour),
-        productCode: l.product,
-        licenseArn: l.licence,
-        ...customerOf(l.ckind, l.customer),
-        dimension: l.dimension,
-        quantity: l.quantity,
-        reason: l.reason,
-        eventId: l.event_id,
-        at: new Date(l.at).toISOString(),
-      })),
-    ].slice(0, limit);
+      .all(limit) as LateRow[];
+    return deadLettersOf(records, late, limit);
   }
 
   async retryDeadLetter(id: string, now: number): Promise<'retried' | 'not-found' | 'expired'> {
@@ -509,73 +438,22 @@ class SqliteStore implements ForwarderStore {
     const from = q.from === undefined ? -1e15 : Math.ceil(q.from / HOUR_MS);
     const to = q.to === undefined ? 1e15 : Math.ceil(q.to / HOUR_MS);
     const product = q.productCode ?? null;
-    const rows = new Map<string, ReconciliationRow>();
-    const row = (c: Omit<CellRow, 'tagkey' | 'quantity'>, state: ReconciliationRow['state']) => {
-      const k = `${c.scope}\x1e${c.hour}\x1e${c.rkey}`;
-      let r = rows.get(k);
-      if (!r) {
-        r = {
-          hour: iso(c.hour),
-          productCode: c.product,
-          licenseArn: c.licence,
-          ...customerOf(c.ckind, c.customer),
-          dimension: c.dimension,
-          ingested: 0,
-          sent: 0,
-          accepted: 0,
-          deadLettered: 0,
-          pending: 0,
-          state,
-        };
-        rows.set(k, r);
-      }
-      return r;
-    };
     const filter = '(? IS NULL OR product = ?) AND hour >= ? AND hour < ?';
     const args = [product, product, from, to];
-    for (const c of this.db
+    const cells = this.db
       .prepare(
         `SELECT c.scope, c.hour, c.rkey, c.product, c.licence, c.ckind, c.customer, c.dimension,
          SUM(c.quantity) AS quantity FROM cells c WHERE ${filter.replace(/(product|hour)/g, 'c.$1')}
          GROUP BY c.scope, c.hour, c.rkey`,
       )
-      .all(...args) as CellRow[]) {
-      const r = row(c, 'open');
-      r.ingested += c.quantity;
-      r.pending += c.quantity;
-    }
-    for (const rec of this.db
+      .all(...args) as CellRow[];
+    const records = this.db
       .prepare(`SELECT * FROM records WHERE ${filter}`)
-      .all(...args) as RecordRow[]) {
-      const r = row(rec, rec.state);
-      r.state = rec.state;
-      // The record replaces its cells' pending quantity (a zero record has no cells).
-      r.pending -= rec.quantity;
-      if (rec.state === 'frozen') r.pending += rec.quantity;
-      if (rec.state === 'accepted') r.accepted += rec.quantity;
-      if (rec.state === 'dead-lettered') r.deadLettered += rec.quantity;
-      if (rec.sent) r.sent += rec.quantity;
-      if (rec.metering_record_id) r.meteringRecordId = rec.metering_record_id;
-      if (rec.reason) r.reason = rec.reason;
-    }
-    for (const l of this.db
+      .all(...args) as RecordRow[];
+    const late = this.db
       .prepare(`SELECT * FROM late_events WHERE ${filter}`)
-      .all(...args) as Array<CellRow & { reason: string }>) {
-      const r = row(l, 'dead-lettered');
-      r.ingested += l.quantity;
-      r.deadLettered += l.quantity;
-      if (r.accepted === 0 && r.pending === 0) r.state = 'dead-lettered';
-      r.reason ??= l.reason;
-    }
-    return [...rows.values()].sort(
-      (a, b) =>
-        a.hour.localeCompare(b.hour) ||
-        (a.productCode ?? a.licenseArn ?? '').localeCompare(b.productCode ?? b.licenseArn ?? '') ||
-        (a.customerAWSAccountId ?? a.customerIdentifier ?? '').localeCompare(
-          b.customerAWSAccountId ?? b.customerIdentifier ?? '',
-        ) ||
-        a.dimension.localeCompare(b.dimension),
-    );
+      .all(...args) as LateRow[];
+    return reconciliationOf(cells, records, late);
   }
 
   async stats(): Promise<StoreStats> {

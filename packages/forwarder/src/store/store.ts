@@ -123,6 +123,11 @@ export interface ForwarderStore {
   expire(now: number): Promise<number>;
   /** Takes a bucket with records to send whose retry time has come, for `leaseMs`. */
   claim(instance: string, now: number, leaseMs: number): Promise<Claim | undefined>;
+  /**
+   * Extends a claim held by `instance` to `now + leaseMs`; false when the claim was lost (its
+   * lease ran out and another instance took the bucket over).
+   */
+  renew(instance: string, claim: Claim, now: number, leaseMs: number): Promise<boolean>;
   /** The frozen records of a claimed bucket, at most `limit`. */
   frozenRecords(claim: Claim, limit: number): Promise<FrozenRecord[]>;
   /** Records outcomes, and counts an attempt for the records handed back. */

@@ -4,6 +4,9 @@
  * calls), with the event source of the call's service.
  */
 
+import type { Operation, Shape as ModelShape } from '@meterd/model';
+import * as entitlementModel from '@meterd/model/entitlement';
+import * as meteringModel from '@meterd/model/metering';
 import type { CallContext } from '../domain/call-context.js';
 import { newTimeOrderedId } from '../domain/identifiers.js';
 import { findServiceOf, METERING } from '../protocol/services.js';
@@ -71,21 +74,41 @@ const isoTime = (date: Date) => {
   return text;
 };
 
+/** The request and answer shapes of every operation, from the services' models. */
+const operationShapes = new Map<string, Operation>(
+  [...Object.values(meteringModel.operations), ...Object.values(entitlementModel.operations)].map(
+    (op) => [op.name, op],
+  ),
+);
+
 /**
- * Converts wire members (PascalCase, Dates) to CloudTrail's camelCase with ISO times. An object
- * met twice (a BatchMeterUsage result echoes its request's record) is converted once.
+ * Converts wire members (PascalCase, Dates) to CloudTrail's camelCase with ISO times. `shape`, the
+ * model's shape of the value, tells member names from data: a map's keys (a GetEntitlements
+ * `Filter`'s `CUSTOMER_IDENTIFIER`) are kept as sent. Without a shape (a member the model does not have), member names
+ * are camel-cased. An object met twice (a BatchMeterUsage result echoes its request's record) is
+ * converted once.
  */
-export function toCloudTrailShape(value: unknown, seen = new Map<object, unknown>()): unknown {
+export function toCloudTrailShape(
+  value: unknown,
+  seen = new Map<object, unknown>(),
+  shape?: ModelShape,
+): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Date) return isoTime(value);
   if (seen.has(value)) return seen.get(value);
   let out: unknown;
-  if (Array.isArray(value)) out = value.map((v) => toCloudTrailShape(v, seen));
+  if (Array.isArray(value))
+    out = value.map((v) =>
+      toCloudTrailShape(v, seen, shape?.type === 'list' ? shape.member : undefined),
+    );
   else {
     const o: Record<string, unknown> = {};
+    const members = shape?.type === 'structure' ? shape.members : undefined;
     for (const k in value) {
       const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) o[camel(k)] = toCloudTrailShape(v, seen);
+      if (v === undefined) continue;
+      if (shape?.type === 'map') o[k] = toCloudTrailShape(v, seen, shape.value);
+      else o[camel(k)] = toCloudTrailShape(v, seen, members?.[k]?.shape);
     }
     out = o;
   }
@@ -109,6 +132,7 @@ export function buildEvent(
 ): AuditEvent {
   const { principal } = ctx;
   const service = findServiceOf(eventName) ?? METERING;
+  const operation = operationShapes.get(eventName);
   const seen = new Map<object, unknown>();
   const arn = principal.temporary
     ? `arn:aws:sts::${principal.accountId}:assumed-role/meterd-resource/${principal.accessKeyId}`
@@ -131,8 +155,10 @@ export function buildEvent(
     ...('error' in outcome
       ? { errorCode: outcome.error.name, errorMessage: outcome.error.message }
       : {}),
-    requestParameters: request === undefined ? null : toCloudTrailShape(request, seen),
-    responseElements: 'response' in outcome ? toCloudTrailShape(outcome.response, seen) : null,
+    requestParameters:
+      request === undefined ? null : toCloudTrailShape(request, seen, operation?.input),
+    responseElements:
+      'response' in outcome ? toCloudTrailShape(outcome.response, seen, operation?.output) : null,
     ...(additional || ctx.realTime
       ? {
           additionalEventData: {

@@ -411,8 +411,9 @@ export function parseNotificationTarget(value: unknown, path: string): Notificat
     if (region !== undefined) doc.region = region;
     const key = string(o, 'accessKeyId', path, { optional: true });
     const secret = string(o, 'secretAccessKey', path, { optional: true });
-    if ((key === undefined) !== (secret === undefined))
-      throw new CatalogError(path, 'accessKeyId and secretAccessKey go together');
+    // A key without its secret keeps the secret meterd holds for it (an export without secrets).
+    if (secret !== undefined && key === undefined)
+      throw new CatalogError(`${path}.accessKeyId`, 'is required with secretAccessKey');
     if (key !== undefined) doc.accessKeyId = key;
     if (secret !== undefined) doc.secretAccessKey = secret;
     if (o.rawMessageDelivery !== undefined) {

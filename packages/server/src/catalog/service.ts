@@ -115,9 +115,14 @@ export function summaryOf(changes: CatalogChanges) {
 
 /** Whether two catalog entries hold the same values (dates compared as instants). */
 function same(a: object, b: object): boolean {
-  const norm = (v: object) =>
-    JSON.stringify(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : 1)));
-  return norm(a) === norm(b);
+  // Keys in order at every depth: a target's config is the same whatever order it was named in.
+  const norm = (v: unknown): unknown =>
+    v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Date
+      ? v
+      : Object.entries(v)
+          .sort(([x], [y]) => (x < y ? -1 : 1))
+          .map(([k, inner]) => [k, norm(inner)]);
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }
 
 /** At most a few names, then how many more: for messages. */
@@ -386,6 +391,16 @@ export class CatalogService {
         .digest('hex')
         .slice(0, 16)}`;
     const before = stored.get(id);
+    if (config.accessKeyId !== undefined && config.secretAccessKey === undefined) {
+      // Named without its secret (an export without secrets): the one held for this key stays.
+      const held = before?.config;
+      if (held?.accessKeyId !== config.accessKeyId || held.secretAccessKey === undefined)
+        throw new CatalogError(
+          `notificationTargets.${id}.secretAccessKey`,
+          `is required: meterd holds no secret for access key ${config.accessKeyId} of this target`,
+        );
+      config.secretAccessKey = held.secretAccessKey;
+    }
     const target: NotificationTarget = {
       id,
       type,
@@ -631,6 +646,17 @@ export class CatalogService {
           ? { entitlements: a.entitlements.map(entitlementDocument) }
           : {}),
       })),
+      notificationTargets: (await this.store.listNotificationTargets()).map((t) => {
+        const { secretAccessKey, ...config } = t.config;
+        return {
+          id: t.id,
+          type: t.type,
+          topic: t.topic,
+          ...(t.productCode ? { productCode: t.productCode } : {}),
+          ...config,
+          ...(secrets && secretAccessKey !== undefined ? { secretAccessKey } : {}),
+        };
+      }),
     };
   }
 }

@@ -248,6 +248,39 @@ export function agreementNotices(
   return notices;
 }
 
+/**
+ * The buyer of a notice sent when the grace hour after an unsubscribe is over
+ * (`unsubscribe-success`, "License Deprovisioned - Manufacturer"), or undefined for any other.
+ * A buyer who subscribed again before it is due is subscribed: the notice is not sent.
+ * @example endOfGraceBuyer(message) // { productCode: 'acme-saas', customerAWSAccountId: '2222…' }
+ */
+export function endOfGraceBuyer(
+  message: Pick<OutboxMessage, 'channel' | 'body' | 'productCode'>,
+): { productCode: string; customerAWSAccountId: string } | undefined {
+  if (message.channel === 'sns') {
+    let m: Record<string, unknown>;
+    try {
+      m = JSON.parse(String(message.body.message)) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+    return m.action === 'unsubscribe-success' && typeof m['customer-aws-account-id'] === 'string'
+      ? { productCode: message.productCode, customerAWSAccountId: m['customer-aws-account-id'] }
+      : undefined;
+  }
+  if (
+    message.channel === 'event' &&
+    message.body['detail-type'] === 'License Deprovisioned - Manufacturer'
+  ) {
+    const acceptor = (message.body.detail as { acceptor?: { accountId?: unknown } } | undefined)
+      ?.acceptor?.accountId;
+    return typeof acceptor === 'string'
+      ? { productCode: message.productCode, customerAWSAccountId: acceptor }
+      : undefined;
+  }
+  return undefined;
+}
+
 /** An agreement's entitlements, compared as their JSON; none and an empty list are alike. */
 const entitlementsOf = (agreement: Agreement | undefined): string | undefined =>
   agreement?.entitlements.length ? JSON.stringify(agreement.entitlements) : undefined;

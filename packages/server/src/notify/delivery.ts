@@ -2,7 +2,8 @@
  * @module The delivery loop, one per meterd instance and shared by every target type: it
  * leases the outbox's due messages (the store's durable queue: put with the change, list due,
  * settle), sends each through its target's sender, and records the outcome: delivered, retried
- * after a backoff with jitter (read on the server's clock), or given up. A message keeps its
+ * after a backoff with jitter (read on the server's clock), or given up; the end of a
+ * subscription the buyer has taken up again is dropped unsent. A message keeps its
  * MessageId through every retry and restart, so receivers can deduplicate.
  */
 
@@ -10,6 +11,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import {
+  endOfGraceBuyer,
   retryDelayMs,
   type OutboxMessage,
   type RetryPolicy,
@@ -107,11 +109,26 @@ export class DeliveryLoop {
     );
   }
 
+  /** Whether `m` ends a subscription that the buyer has since taken up again. */
+  private async resubscribed(m: OutboxMessage): Promise<boolean> {
+    const buyer = endOfGraceBuyer(m);
+    if (!buyer) return false;
+    const agreements = await this.options.store.findAgreements(buyer);
+    return agreements.some((a) => a.status === 'active');
+  }
+
   private async deliver(m: OutboxMessage) {
     const { store } = this.options;
     try {
       const target = await store.getNotificationTarget(m.targetId);
       if (!target) return;
+      if (await this.resubscribed(m)) {
+        await store.settleNotification(m.seq, this.owner, {
+          delivered: false,
+          dropped: 'the buyer subscribed again within the grace hour',
+        });
+        return;
+      }
       let error: SendError | undefined;
       try {
         await this.options.senders[target.type](m, target);

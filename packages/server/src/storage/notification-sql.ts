@@ -40,6 +40,9 @@ export const NOTIFICATION_SQL = {
   settle: `update notification_outbox set status = ?, attempts = attempts + 1, last_error = ?,
     due_at = coalesce(?, due_at), delivered_at = ?, lease_owner = null, lease_until = null
     where seq = ? and lease_owner = ?`,
+  /** Values: reason, seq, owner. */
+  drop: `update notification_outbox set status = 'dropped', last_error = ?, lease_owner = null,
+    lease_until = null where seq = ? and lease_owner = ?`,
   getSigning: 'select private_key_pem, certificate_pem from sns_signing where id = 1',
   putSigning: `insert into sns_signing (id, private_key_pem, certificate_pem, created_at)
     values (1, ?, ?, ?) on conflict (id) do nothing`,

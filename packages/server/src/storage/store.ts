@@ -146,7 +146,10 @@ export interface ClaimRequest {
 
 /** How an attempt ended: delivered, or failed and retried at `retryAt` (null: given up). */
 export type Settlement =
-  { delivered: true; at: Date } | { delivered: false; error: string; retryAt: Date | null };
+  | { delivered: true; at: Date }
+  | { delivered: false; error: string; retryAt: Date | null }
+  /** Not sent, and not to be (`dropped`, with the reason as its last error); no attempt counted. */
+  | { delivered: false; dropped: string };
 
 export interface NotificationFilter {
   targetId?: string;

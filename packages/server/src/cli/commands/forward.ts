@@ -1,6 +1,6 @@
 /**
  * @module `meterd forward`: the durable path to AWS Marketplace (the `@meterd/forwarder` package,
- * loaded when the command runs). `meterd forward` runs the sidecar; `forward reconcile`,
+ * bundled in meterd and loaded when the command runs). `meterd forward` runs the sidecar; `forward reconcile`,
  * `forward dead-letters` and `forward retry` drive a running one through its API. Every flag is
  * also a METERD_FORWARD_* environment variable; the token is read from `--token-file` or
  * `METERD_FORWARD_TOKEN` rather than the command line where possible.
@@ -22,7 +22,7 @@ async function loadForwarder(): Promise<Forwarder> {
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND')
       throw new CliError(
-        'meterd forward needs the @meterd/forwarder package: npm install @meterd/forwarder',
+        'meterd forward needs the @meterd/forwarder package that meterd bundles: install meterd again',
       );
     throw err;
   }
@@ -116,6 +116,18 @@ export function addForwardCommand(program: Command): void {
           .default('.forward-data'),
       )
       .addOption(
+        new Option(
+          '--database-url <url>',
+          'a PostgreSQL database shared by several forwarders, instead of --data (prefer METERD_FORWARD_DATABASE_URL: the URL may hold a password)',
+        ).env('METERD_FORWARD_DATABASE_URL'),
+      )
+      .addOption(
+        new Option(
+          '--instance <name>',
+          'this forwarder among those sharing --database-url (unique; a restart under the same name resumes its claims)',
+        ).env('METERD_FORWARD_INSTANCE'),
+      )
+      .addOption(
         new Option('--port <port>', 'port to listen on')
           .env('METERD_FORWARD_PORT')
           .default(9500)
@@ -192,6 +204,8 @@ export function addForwardCommand(program: Command): void {
     const { runForwarder } = await loadForwarder();
     const running = await runForwarder({
       dataDir: opts.data,
+      ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+      ...(opts.instance ? { instance: opts.instance } : {}),
       port: opts.port,
       host: opts.host,
       token,

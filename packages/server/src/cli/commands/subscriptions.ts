@@ -3,7 +3,7 @@
  * Marketplace does it, and registration tokens minted on their own (for CI).
  */
 
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { adminRequest } from '../admin-client.js';
 import { conn, print, renamed, required, withAdmin } from '../options.js';
 import { subscribe } from '../subscribe.js';
@@ -31,7 +31,13 @@ export function addSubscriptionCommands(program: Command): void {
         ),
     )
       .option('--fulfillment-url <url>', "post here instead of the product's fulfillment URL")
-      .option('--free-trial', 'also send x-amzn-marketplace-offer-type=free-trial'),
+      .option('--free-trial', 'also send x-amzn-marketplace-offer-type=free-trial')
+      .addOption(
+        new Option(
+          '--fail-payment',
+          'simulate a failed payment: the agreement is recorded suspended and subscribe-fail is sent; nothing is posted to the fulfillment URL',
+        ).conflicts(['fulfillmentUrl', 'freeTrial']),
+      ),
   ).action(async (opts) => print(await subscribe(conn(opts), opts)));
 
   const tokens = program.command('tokens').description('registration tokens');

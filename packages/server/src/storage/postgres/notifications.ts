@@ -79,14 +79,16 @@ export class PostgresNotifications implements NotificationsPart {
     await this.commits.submit((client) =>
       s.delivered
         ? run(client, SQL.settle, ['delivered', null, null, s.at.getTime(), seq, owner])
-        : run(client, SQL.settle, [
-            s.retryAt ? 'pending' : 'failed',
-            s.error,
-            s.retryAt?.getTime() ?? null,
-            null,
-            seq,
-            owner,
-          ]),
+        : 'dropped' in s
+          ? run(client, SQL.drop, [s.dropped, seq, owner])
+          : run(client, SQL.settle, [
+              s.retryAt ? 'pending' : 'failed',
+              s.error,
+              s.retryAt?.getTime() ?? null,
+              null,
+              seq,
+              owner,
+            ]),
     );
   }
   async listNotifications(f: NotificationFilter) {

@@ -75,14 +75,16 @@ export class SqliteNotifications implements NotificationsPart {
     await this.commits.submit(() =>
       s.delivered
         ? this.sql(SQL.settle).run('delivered', null, null, s.at.getTime(), seq, owner)
-        : this.sql(SQL.settle).run(
-            s.retryAt ? 'pending' : 'failed',
-            s.error,
-            s.retryAt?.getTime() ?? null,
-            null,
-            seq,
-            owner,
-          ),
+        : 'dropped' in s
+          ? this.sql(SQL.drop).run(s.dropped, seq, owner)
+          : this.sql(SQL.settle).run(
+              s.retryAt ? 'pending' : 'failed',
+              s.error,
+              s.retryAt?.getTime() ?? null,
+              null,
+              seq,
+              owner,
+            ),
     );
   }
   async listNotifications(f: NotificationFilter) {
