@@ -322,7 +322,10 @@ describe('console', { skip: NO_BROWSER }, () => {
     const off = page.getByRole('button', { name: /^Switch off / });
     for (let left = await off.count(); left > 0; left--) {
       await off.first().click();
-      await page.waitForFunction(`document.querySelectorAll('tbody button').length < ${left}`);
+      await page
+        .locator('tbody button')
+        .nth(left - 1)
+        .waitFor({ state: 'detached' });
     }
     await page
       .getByRole('cell', { name: 'No fault rule: every call is served normally.' })

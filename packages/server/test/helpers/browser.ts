@@ -42,7 +42,7 @@ export async function openPage(page: Page, url: string, id: string): Promise<voi
   await page.goto('about:blank');
   await page.goto(`${url}/console/#/${id}`);
   await page.locator(`main[data-page="${id}"]`).waitFor();
-  await page.waitForFunction(`!document.querySelector('[aria-busy="true"]')`);
+  await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
 }
 
 const axeSource = readFileSync(
