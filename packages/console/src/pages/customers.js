@@ -24,20 +24,33 @@ function Subscribe({ products, onDone }) {
   const [customer, setCustomer] = useState('');
   const [url, setUrl] = useState('');
   const [freeTrial, setFreeTrial] = useState(false);
+  const [failPayment, setFailPayment] = useState(false);
   const [status, run] = useAction();
   const [result, setResult] = useState(undefined);
   const submit = async (e) => {
     e.preventDefault();
     setResult(undefined);
+    // A failed payment subscribes nobody: the agreement is kept suspended, subscribe-fail is
+    // sent, and nothing is posted to the fulfillment URL (as `meterd subscribe --fail-payment`).
     const done = await run(
-      () =>
-        api('POST', '/subscriptions', {
-          productCode,
-          customerAWSAccountId: customer,
-          ...(url ? { fulfillmentUrl: url } : {}),
-          ...(freeTrial ? { freeTrial } : {}),
-        }),
-      (r) => `Subscribed: the fulfillment URL ${r.fulfillmentUrl} answered HTTP ${r.status}.`,
+      failPayment
+        ? () =>
+            api('POST', '/agreements', {
+              productCode,
+              customerAWSAccountId: customer,
+              failPayment: true,
+            })
+        : () =>
+            api('POST', '/subscriptions', {
+              productCode,
+              customerAWSAccountId: customer,
+              ...(url ? { fulfillmentUrl: url } : {}),
+              ...(freeTrial ? { freeTrial } : {}),
+            }),
+      (r) =>
+        failPayment
+          ? `The payment failed: ${r.customerAWSAccountId} is suspended on ${r.productCode}, and subscribe-fail was sent.`
+          : `Subscribed: the fulfillment URL ${r.fulfillmentUrl} answered HTTP ${r.status}.`,
     );
     if (done) {
       setResult(done);
@@ -82,6 +95,15 @@ function Subscribe({ products, onDone }) {
         onChange=${(e) => setFreeTrial(e.currentTarget.checked)}
       />
       Free trial</label
+    >
+    <label class="check" for="subscribe-fail"
+      ><input
+        id="subscribe-fail"
+        type="checkbox"
+        checked=${failPayment}
+        onChange=${(e) => setFailPayment(e.currentTarget.checked)}
+      />
+      The payment fails (subscribe-fail; nothing posted)</label
     >
     <button type="submit">Subscribe</button>
     <${Status} status=${status} />
