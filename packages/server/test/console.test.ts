@@ -80,7 +80,17 @@ describe('console', { skip: NO_BROWSER }, () => {
     assert.equal(cookie?.name, 'meterd_session');
     assert.equal(cookie?.httpOnly, true);
     assert.equal(cookie?.sameSite, 'Strict');
-    assert.equal(cookie?.secure, false); // plain HTTP here; Secure over HTTPS
+    assert.equal(cookie?.secure, false); // plain HTTP here; Secure over HTTPS:
+    const behindTls = await fetch(`${meterd.url}/console/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ token: ADMIN_TOKEN }),
+    });
+    assert.equal(behindTls.status, 201);
+    assert.match(
+      behindTls.headers.get('set-cookie') ?? '',
+      /; HttpOnly; SameSite=Strict; .*; Secure$/,
+    );
   });
 
   it('serves the console with a CSP that loads nothing from elsewhere, and caches its hashed files', async () => {
