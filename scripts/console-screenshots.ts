@@ -6,13 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { BatchMeterUsageCommand } from '@aws-sdk/client-marketplace-metering';
 import { ADMIN_TOKEN, KEYS, startMeterd } from '../packages/server/test/helpers/meterd.js';
 import { Receiver } from '../packages/server/test/helpers/receivers.js';
-import {
-  NO_BROWSER,
-  VIEWPORT,
-  launch,
-  login,
-  openPage,
-} from '../packages/server/test/helpers/browser.js';
+import { NO_BROWSER, VIEWPORT, launch, login, openPage } from '@meterd/testkit/browser';
 
 if (NO_BROWSER) {
   console.error(NO_BROWSER);

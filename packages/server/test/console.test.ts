@@ -22,7 +22,7 @@ import {
   login,
   openPage,
   seriousViolations,
-} from './helpers/browser.js';
+} from '@meterd/testkit/browser';
 
 const OVERVIEW_CALLS = fileURLToPath(new URL('./python/overview_calls.py', import.meta.url));
 const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;

@@ -56,9 +56,10 @@ interface Packed {
 }
 
 /** The files a package must ship beside its compiled code, and what its code may be: the built
- * console is a page, and a script and a style sheet named by their hash. */
+ * console and the forwarder's status page are each a page, and a script and a style sheet named
+ * by their hash. */
 const SHIPPED =
-  /^(LICENSE|README\.md|package\.json|bin\/meterd\.js|dist\/console\/(index\.html|assets\/main-[A-Z0-9]+\.(js|css))|dist\/.+\.(js|d\.ts)|node_modules\/@meterd\/(model|forwarder)\/(package\.json|dist\/.+\.(js|d\.ts)))$/;
+  /^(LICENSE|README\.md|package\.json|bin\/meterd\.js|dist\/console\/(index\.html|assets\/main-[A-Z0-9]+\.(js|css))|dist\/.+\.(js|d\.ts)|node_modules\/@meterd\/(model|forwarder)\/(package\.json|dist\/.+\.(js|d\.ts))|node_modules\/@meterd\/forwarder\/dist\/status\/(index\.html|assets\/main-[A-Z0-9]+\.(js|css)))$/;
 /** What each package bundles. */
 const BUNDLED: Record<string, string[]> = {
   meterd: ['@meterd/forwarder', '@meterd/model'],
@@ -68,6 +69,7 @@ const FORWARDER = [
   'node_modules/@meterd/forwarder/package.json',
   'node_modules/@meterd/forwarder/dist/index.js',
   'node_modules/@meterd/forwarder/dist/store/postgres.js',
+  'node_modules/@meterd/forwarder/dist/status/index.html',
 ];
 const REQUIRED: Record<string, string[]> = {
   meterd: [

@@ -1,5 +1,6 @@
 /**
- * @module A headless browser for the console's tests and screenshots: Debian's chromium
+ * @module A headless browser for the console's and the forwarder status page's tests, and the
+ * screenshots (imported as `@meterd/testkit/browser`, so that other tests do not load it): Debian's chromium
  * (/usr/bin/chromium, or METERD_CHROMIUM) driven by playwright-core, never a downloaded browser;
  * the console's login; and an axe-core check of the page shown.
  */
