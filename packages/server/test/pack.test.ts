@@ -216,7 +216,12 @@ describe('the packages, packed and installed into an empty project', () => {
       assert.deepEqual(stale, [], `${p.name}'s dist matches its sources`);
       const forwarderDist = 'node_modules/@meterd/forwarder/dist/';
       const staleForwarder = files
-        .filter((f) => f.startsWith(forwarderDist) && f.endsWith('.js'))
+        .filter(
+          (f) =>
+            f.startsWith(forwarderDist) &&
+            !f.startsWith(`${forwarderDist}status/`) &&
+            f.endsWith('.js'),
+        )
         .filter(
           (f) =>
             !existsSync(
