@@ -44,6 +44,7 @@ export function Chart({ label, times, series, stacked = false, height = 260 }) {
           fill: stacked ? `${COLOURS[i % COLOURS.length]}cc` : undefined,
           width: stacked ? 0 : 2,
           paths: stacked ? bars : undefined,
+          points: { show: !stacked },
           value: (_u, _v, _s, idx) => (idx == null ? '—' : String(series[i].values[idx] ?? 0)),
         })),
       ],

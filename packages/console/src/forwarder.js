@@ -88,7 +88,11 @@ function StatusPage({ call }) {
       call('GET', `/v1/reconciliation?from=${encodeURIComponent(from)}`),
       call('GET', '/v1/dead-letters?limit=200'),
     ]);
-    return { hours: hoursByState(rows), deadLetters };
+    const hours = hoursByState(rows);
+    // Every hour of the 48 on the chart, so that quiet hours show as gaps.
+    const grid = Array.from({ length: 48 }, (_, i) => Date.parse(from) + i * HOUR);
+    const byHour = new Map(hours.map((h) => [Date.parse(h.hour), h]));
+    return { hours, deadLetters, grid, byHour };
   }, []);
   const [status, run] = useAction();
   const retry = (d) =>
@@ -109,8 +113,11 @@ function StatusPage({ call }) {
             <${Chart}
               label="Buckets per hour by state"
               stacked
-              times=${d.hours.map((h) => Date.parse(h.hour) / 1000)}
-              series=${STATES.map((s) => ({ label: s, values: d.hours.map((h) => h[s]) }))}
+              times=${d.grid.map((t) => t / 1000)}
+              series=${STATES.map((s) => ({
+                label: s,
+                values: d.grid.map((t) => d.byHour.get(t)?.[s] ?? 0),
+              }))}
             />
             <div data-hours=${JSON.stringify(d.hours)}>
               <${Table}
