@@ -52,6 +52,16 @@ describe('console', { skip: NO_BROWSER }, () => {
       if (/Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text());
     });
   });
+  /** One BatchMeterUsage call of one record for the buyer. */
+  const meterOne = (at: Date) =>
+    meterd.client(KEYS.acme).send(
+      new BatchMeterUsageCommand({
+        ProductCode: 'acme-saas',
+        UsageRecords: [
+          { CustomerAWSAccountId: BUYER, Dimension: 'requests', Quantity: 1, Timestamp: at },
+        ],
+      }),
+    );
   after(async () => {
     await browser?.close();
     await receiver?.close();
@@ -270,19 +280,8 @@ describe('console', { skip: NO_BROWSER }, () => {
   });
 
   it('finds a call in the audit trail by its request id', async () => {
-    const answer = await meterd.client(KEYS.acme).send(
-      new BatchMeterUsageCommand({
-        ProductCode: 'acme-saas',
-        UsageRecords: [
-          {
-            CustomerAWSAccountId: BUYER,
-            Dimension: 'requests',
-            Quantity: 1,
-            Timestamp: minutesAgo(5),
-          },
-        ],
-      }),
-    );
+    const answer = await meterOne(minutesAgo(5));
+
     const requestId = answer.$metadata.requestId!;
     await openPage(page, meterd.url, 'audit');
     await page.getByLabel('Request id').fill(requestId);
@@ -309,20 +308,8 @@ describe('console', { skip: NO_BROWSER }, () => {
     await page.getByLabel('Times (unlimited if empty)').fill('1');
     await page.getByRole('button', { name: 'Switch on' }).click();
     await page.getByRole('status').filter({ hasText: 'Switched on' }).waitFor();
-    const send = () =>
-      meterd.client(KEYS.acme).send(
-        new BatchMeterUsageCommand({
-          ProductCode: 'acme-saas',
-          UsageRecords: [
-            {
-              CustomerAWSAccountId: BUYER,
-              Dimension: 'requests',
-              Quantity: 1,
-              Timestamp: minutesAgo(4),
-            },
-          ],
-        }),
-      );
+    const send = () => meterOne(minutesAgo(4));
+
     await assert.rejects(send, { name: 'ThrottlingException' });
     await send();
 

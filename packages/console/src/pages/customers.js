@@ -18,6 +18,27 @@ async function load() {
   return { agreements, products, names: new Map(accounts.map((a) => [a.accountId, a.name])) };
 }
 
+/** A SaaS product and a buyer's account id, as both forms ask for them. */
+function BuyerFields({ id, saas, productCode, setProduct, customer, setCustomer }) {
+  return html`<${Select}
+      id=${`${id}-product`}
+      label="SaaS product"
+      value=${productCode}
+      onInput=${setProduct}
+      options=${saas.map((p) => [p.productCode, p.productCode])}
+    />
+    <${Field}
+      id=${`${id}-customer`}
+      label="Buyer account id"
+      value=${customer}
+      onInput=${setCustomer}
+      required
+      pattern="\\d{12}"
+      inputmode="numeric"
+      placeholder="222222222222"
+    />`;
+}
+
 function Subscribe({ products, onDone }) {
   const saas = products.filter((p) => p.type === 'saas');
   const [productCode, setProduct] = useState(saas[0]?.productCode ?? '');
@@ -63,22 +84,13 @@ function Subscribe({ products, onDone }) {
       As AWS Marketplace does: a registration token is minted and posted to the product's
       fulfillment URL; if the site refuses it, the new agreement is deleted again.
     </p>
-    <${Select}
-      id="subscribe-product"
-      label="SaaS product"
-      value=${productCode}
-      onInput=${setProduct}
-      options=${saas.map((p) => [p.productCode, p.productCode])}
-    />
-    <${Field}
-      id="subscribe-customer"
-      label="Buyer account id"
-      value=${customer}
-      onInput=${setCustomer}
-      required
-      pattern="\\d{12}"
-      inputmode="numeric"
-      placeholder="222222222222"
+    <${BuyerFields}
+      id="subscribe"
+      saas=${saas}
+      productCode=${productCode}
+      setProduct=${setProduct}
+      customer=${customer}
+      setCustomer=${setCustomer}
     />
     <${Field}
       id="subscribe-url"
@@ -126,21 +138,13 @@ function MintToken({ products }) {
   };
   return html`<form class="card" onSubmit=${submit} aria-labelledby="mint-h">
     <h2 id="mint-h">Mint a registration token</h2>
-    <${Select}
-      id="mint-product"
-      label="SaaS product"
-      value=${productCode}
-      onInput=${setProduct}
-      options=${saas.map((p) => [p.productCode, p.productCode])}
-    />
-    <${Field}
-      id="mint-customer"
-      label="Buyer account id"
-      value=${customer}
-      onInput=${setCustomer}
-      required
-      pattern="\\d{12}"
-      inputmode="numeric"
+    <${BuyerFields}
+      id="mint"
+      saas=${saas}
+      productCode=${productCode}
+      setProduct=${setProduct}
+      customer=${customer}
+      setCustomer=${setCustomer}
     />
     <button type="submit">Mint token</button>
     <${Status} status=${status} />
