@@ -70,7 +70,7 @@ describe('the forwarder status page', { skip: NO_BROWSER }, () => {
     await forwarder.tick();
     while (await forwarder.sendOnce());
     page = await browser.newPage({ viewport: VIEWPORT });
-    page.setDefaultTimeout(5000);
+    page.setDefaultTimeout(10_000);
   });
   after(async () => {
     await browser?.close();

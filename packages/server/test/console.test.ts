@@ -47,7 +47,7 @@ describe('console', { skip: NO_BROWSER }, () => {
       customerAWSAccountId: BUYER,
     });
     page = await browser.newPage({ viewport: VIEWPORT, acceptDownloads: true });
-    page.setDefaultTimeout(5000);
+    page.setDefaultTimeout(10_000);
     page.on('console', (m) => {
       if (/Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text());
     });
