@@ -170,8 +170,7 @@ export function Usage() {
       report.data &&
       chart &&
       html` <p class="note" id="usage-summary" data-query=${JSON.stringify(shown)}>
-          ${report.data.rows.length} row(s), quantity ${total}, from ${time(shown.from)} to
-          ${time(shown.to)} per ${shown.granularity}.
+          ${`${report.data.rows.length} row(s), quantity ${total}, from ${time(shown.from)} to ${time(shown.to)} per ${shown.granularity}.`}
         </p>
         <${Chart}
           label=${`Quantity per ${shown.granularity}, stacked by ${shown.groupBy}`}
