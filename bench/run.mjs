@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { busyNote, health, snapshot } from './lib/health.mjs';
 import { detectGenerator, runLoad, writePool } from './lib/load.mjs';
 import { createDatabase, detectPostgres, verifyPostgres } from './lib/postgres.mjs';
 import { closeStore, countUsage, openStore, prefillTo } from './lib/prefill.mjs';
@@ -20,6 +21,7 @@ import {
   killAll,
   rssMiB,
   startCeiling,
+  startFloor,
   startMeterd,
   startMoto,
 } from './lib/servers.mjs';
@@ -68,6 +70,10 @@ const CONFIG = {
   warmupSeconds: Q ? 1 : 2,
   operationSeconds: Q ? 2 : 5,
   storeSizes: Q ? [1e4, 1e5] : [1e5, 1e6, 1e7],
+  // The headline comparison: meterd, the durable floor, the ceiling and moto, one after the
+  // other, this many rounds, each figure the median of its runs.
+  rounds: 3,
+  roundSeconds: Q ? 2 : 5,
   registrationTokens: 200,
 };
 
@@ -80,6 +86,12 @@ const cleanup = () => {
   killAll();
   rmSync(work, { recursive: true, force: true });
 };
+for (const event of ['uncaughtException', 'unhandledRejection'])
+  process.once(event, (error) => {
+    cleanup();
+    console.error(error);
+    process.exit(1);
+  });
 for (const signal of ['SIGINT', 'SIGTERM'])
   process.once(signal, () => {
     cleanup();
@@ -147,6 +159,7 @@ async function measure({ server, poolFile, mode, connections, seconds, tag, reco
     if (rss !== null && rss > peak) peak = rss;
   };
   const timer = setInterval(sample, 200);
+  const before = snapshot([server.pid]);
   const r = await runLoad({
     generator,
     port: server.port,
@@ -157,8 +170,10 @@ async function measure({ server, poolFile, mode, connections, seconds, tag, reco
     workDir: work,
     tag,
   });
+  const cost = health(before, snapshot([server.pid]));
   clearInterval(timer);
   sample();
+  const busy = busyNote(cost);
   // Both generators hold each connection's first request until all are open (see pool.lua).
   const seconds_ = (r.durationUs - (r.holdUs ?? 0)) / 1e6;
   const ok = mode === 'plain' ? r.requests - r.errors.status : (r.statuses['200'] ?? 0) - r.partial;
@@ -179,7 +194,9 @@ async function measure({ server, poolFile, mode, connections, seconds, tag, reco
     peakRssMiBSinceStart: server.peakRssMiB(),
     sampleError: r.sample || undefined,
     acked: r.acked,
+    health: cost,
     notes: [
+      busy ? `busy machine: ${busy}` : '',
       r.requests !== ok ? `${r.requests - ok} not all-Success` : '',
       mode === 'bmu' && r.sent > r.poolSize
         ? `pool of ${r.poolSize} wrapped: some records deduplicated`
@@ -243,40 +260,9 @@ const run = {
   run.ceiling.peakRssMiB = await server.stop();
 }
 
-if (moto) {
-  const port = await freePort();
-  const server = await startMoto({ port, moto });
-  const file = pool('moto', port, 5_000, (i) => ({
-    operation: 'BatchMeterUsage',
-    body: saasRequest(i, hours),
-    key: SELLER,
-  }));
-  run.moto = { version: moto.version, points: [] };
-  for (const connections of [CONFIG.headlineConnections]) {
-    const p = await measure({
-      server,
-      poolFile: file,
-      mode: 'plain',
-      connections,
-      seconds: CONFIG.motoSeconds,
-      tag: `moto-${connections}`,
-      records: RECORDS_PER_REQUEST,
-    });
-    p.notes = [
-      p.notes,
-      'moto answers every record CustomerNotSubscribed and stores nothing durably',
-    ]
-      .filter(Boolean)
-      .join('; ');
-    run.moto.points.push(strip(p));
-    log(
-      `moto ${connections} connections: ${p.rps} requests/s, p99 ${(p.latencyUs.p99 / 1000).toFixed(1)} ms`,
-    );
-  }
-  run.moto.peakRssMiB = await server.stop();
-} else {
-  run.moto = { skipped: args['no-moto'] ? '--no-moto' : 'moto is not installed' };
-}
+run.moto = moto
+  ? { version: moto.version }
+  : { skipped: args['no-moto'] ? '--no-moto' : 'moto is not installed' };
 
 // ---- meterd --------------------------------------------------------------------------------
 
@@ -378,10 +364,126 @@ for (const [i, size] of CONFIG.storeSizes.entries()) {
         `meterd ${connections} connections: ${q.rps} requests/s, p99 ${(q.latencyUs.p99 / 1000).toFixed(1)} ms${q.notes ? ` (${q.notes})` : ''}`,
       );
     }
+    run.headline = await headline(server);
     run.meterd.meterUsage = await meterUsagePoint(server);
     run.meterd.resolveCustomer = await resolveCustomerPoint(server);
   }
   run.meterd.peakRssMiB = Math.max(run.meterd.peakRssMiB ?? 0, (await server.stop()) ?? 0);
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** One figure of alternating runs: the median point, with each quantity's range and the runs. */
+function summarize(runs) {
+  const of = (f) => {
+    const xs = runs.map(f).filter((x) => x !== null && x !== undefined);
+    return xs.length ? { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) } : null;
+  };
+  const rps = of((p) => p.rps);
+  const p99 = of((p) => p.latencyUs.p99);
+  const spread = rps && rps.median ? (rps.max - rps.min) / rps.median : null;
+  return {
+    connections: runs[0].connections,
+    storedAtStart: runs[0].storedAtStart,
+    rps: Math.round(rps.median),
+    recordsPerSecond: of((p) => p.recordsPerSecond)?.median,
+    latencyUs: { p50: of((p) => p.latencyUs.p50).median, p99: p99.median },
+    peakRssMiB: Math.max(...runs.map((p) => p.peakRssMiB ?? 0)),
+    range: { rps, p99Us: p99, spread },
+    health: {
+      generatorCores: of((p) => p.health?.generatorCores),
+      serverCores: of((p) => p.health?.serverCores),
+      othersCores: of((p) => p.health?.othersCores),
+      stealPercent: of((p) => p.health?.stealPercent),
+    },
+    runs,
+    notes: [
+      `median of ${runs.length} alternating runs: ${runs.map((p) => p.rps).join(', ')} requests/s (spread ${spread === null ? '–' : `${Math.round(100 * spread)} %`}); p99 ${(p99.min / 1000).toFixed(1)}–${(p99.max / 1000).toFixed(1)} ms`,
+      ...new Set(runs.map((p) => p.notes).filter(Boolean)),
+    ].join('; '),
+  };
+}
+
+/**
+ * The headline comparison at 32 connections: meterd (on the store as it stands), the durable
+ * floor, the ceiling and moto, one after the other, CONFIG.rounds times, so that a slow spell of
+ * the machine falls on all of them; each figure is the median of its runs.
+ */
+async function headline(meterdServer) {
+  const connections = CONFIG.headlineConnections;
+  const seconds = CONFIG.roundSeconds;
+  const floorDir = join(work, 'floor');
+  mkdirSync(floorDir, { recursive: true });
+  const started = [];
+  const up = async (make) => {
+    const s = await make(await freePort());
+    started.push(s);
+    return s;
+  };
+  const bodies = (name, server, count) =>
+    pool(name, server.port, count, (i) => ({
+      operation: 'BatchMeterUsage',
+      body: saasRequest(i, hours),
+      key: SELLER,
+    }));
+  const runs = { meterd: [], floor: [], ceiling: [], moto: [] };
+  try {
+    const floor = await up((port) => startFloor({ port, dir: floorDir }));
+    const ceiling = await up((port) => startCeiling({ port }));
+    const motoServer = moto ? await up((port) => startMoto({ port, moto })) : null;
+    // The floor answers in BatchMeterUsage's shape and is read as meterd is (mode bmu); its pool
+    // wraps around freely, as it keeps no dedupe.
+    const others = [
+      ['floor', floor, bodies('alt-floor', floor, Q ? 10_000 : 40_000), 'bmu'],
+      ['ceiling', ceiling, bodies('alt-ceiling', ceiling, Q ? 5_000 : 20_000), 'plain'],
+      ...(motoServer ? [['moto', motoServer, bodies('alt-moto', motoServer, 5_000), 'plain']] : []),
+    ];
+    for (const [name, server, poolFile, mode] of others.slice(0, 2))
+      await measure({
+        server,
+        poolFile,
+        mode,
+        connections,
+        seconds: CONFIG.warmupSeconds,
+        tag: `alt-${name}-warmup`,
+      });
+    for (let r = 0; r < CONFIG.rounds; r++) {
+      const m = await batchMeterUsage(meterdServer, connections, seconds, `alt-meterd-${r}`);
+      runs.meterd.push(m);
+      const shown = [`meterd ${m.rps}`];
+      for (const [name, server, poolFile, mode] of others) {
+        const p = strip(
+          await measure({
+            server,
+            poolFile,
+            mode,
+            connections,
+            seconds,
+            tag: `alt-${name}-${r}`,
+            records: RECORDS_PER_REQUEST,
+          }),
+        );
+        if (name !== 'meterd')
+          p.notes = p.notes.replace(/(; )?pool of \d+ wrapped: some records deduplicated/, '');
+        runs[name].push(p);
+        shown.push(`${name} ${p.rps}`);
+      }
+      log(
+        `round ${r + 1} of ${CONFIG.rounds} at ${connections} connections: ${shown.join(', ')} requests/s`,
+      );
+    }
+  } finally {
+    for (const s of started) await s.stop();
+  }
+  return Object.fromEntries(
+    Object.entries(runs)
+      .filter(([, v]) => v.length > 0)
+      .map(([k, v]) => [k, summarize(v)]),
+  );
 }
 
 async function meterUsagePoint(server) {
@@ -573,25 +675,41 @@ log(
 );
 
 const at32 = (list) => list?.find((p) => p.connections === CONFIG.headlineConnections);
+const h = run.headline ?? {};
+const over = (a, b) => (a && b ? a.rps / b.rps : null);
+const sqlite32 = h.meterd ?? at32(run.meterd.sweep);
 run.ratios = {
-  meterdOverCeiling:
-    at32(run.meterd.sweep) && at32(run.ceiling.sweep)
-      ? at32(run.meterd.sweep).rps / at32(run.ceiling.sweep).rps
-      : null,
-  meterdOverMoto:
-    at32(run.meterd.sweep) && at32(run.moto.points)
-      ? at32(run.meterd.sweep).rps / at32(run.moto.points).rps
-      : null,
-  postgresOneOverSqlite:
-    run.postgres.oneInstance && at32(run.meterd.sweep)
-      ? run.postgres.oneInstance.rps / at32(run.meterd.sweep).rps
-      : null,
-  postgresTwoOverSqlite:
-    run.postgres.twoInstances && at32(run.meterd.sweep)
-      ? run.postgres.twoInstances.rps / at32(run.meterd.sweep).rps
-      : null,
+  meterdOverFloor: over(h.meterd, h.floor),
+  floorOverCeiling: over(h.floor, h.ceiling),
+  meterdOverCeiling: over(h.meterd, h.ceiling),
+  meterdOverMoto: over(h.meterd, h.moto),
+  postgresOneOverSqlite: over(run.postgres.oneInstance, sqlite32),
+  postgresTwoOverSqlite: over(run.postgres.twoInstances, sqlite32),
 };
 run.machine.loadAverageEnd = loadAverage();
+// The machine's health over the run: the busiest measurement's other processes and steal.
+{
+  const all = [
+    ...run.ceiling.sweep,
+    ...run.meterd.storeGrowth,
+    ...run.meterd.sweep,
+    ...Object.values(h).flatMap((f) => f.runs),
+    run.postgres.oneInstance,
+  ].filter((p) => p?.health);
+  const worst = (k) => Math.max(0, ...all.map((p) => p.health[k] ?? 0));
+  run.health = {
+    othersCoresMax: worst('othersCores'),
+    stealPercentMax: worst('stealPercent'),
+    generatorCoresMax: worst('generatorCores'),
+    busyMeasurements: all.filter((p) => busyNote(p.health)).length,
+    measurements: all.length,
+  };
+  run.health.warning =
+    run.health.busyMeasurements > 0
+      ? `the machine was busy during ${run.health.busyMeasurements} of ${run.health.measurements} measurements (other processes up to ${run.health.othersCoresMax} cores, steal up to ${run.health.stealPercentMax} %): compare ratios within this run, not absolute figures`
+      : '';
+  if (run.health.warning) log(`WARNING: ${run.health.warning}`);
+}
 run.durationSeconds = Math.round((Date.now() - T0) / 1000);
 run.checks = evaluate(run);
 

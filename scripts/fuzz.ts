@@ -17,6 +17,7 @@ import {
   MEMORY_GROWTH_BOUND,
   SERVER_ARGS,
   errorLines,
+  fuzzTarget,
   residentMemory,
   type FuzzTarget,
 } from '../packages/server/test/helpers/fuzz-families.js';
@@ -46,13 +47,7 @@ let crashes = 0;
 
 let meterd: Meterd = await startMeterd({ args: SERVER_ARGS });
 async function target(): Promise<FuzzTarget> {
-  const minted = await meterd.admin<{ registrationToken: string }>('POST', '/registration-tokens', {
-    productCode: 'acme-saas',
-    customerAWSAccountId: '222222222222',
-  });
-  return {
-    url: meterd.url,
-    registrationToken: minted.body.registrationToken,
+  return fuzzTarget(meterd, {
     count: (kind) => (tried[kind] = (tried[kind] ?? 0) + 1),
     answered(status) {
       const range = Math.floor(status / 100);
@@ -61,9 +56,9 @@ async function target(): Promise<FuzzTarget> {
       else if (range === 5) statuses['5xx']++;
       else statuses.other++;
     },
-  };
+  });
 }
-let fuzzTarget = await target();
+let current = await target();
 
 // Resident memory: sampled every 2 s for the peak, and at the end of each round for the curve.
 const rssStart = await residentMemory(meterd.url);
@@ -86,11 +81,11 @@ async function survive(during: string) {
     `crash during ${during}: exit ${meterd.process.exitCode ?? meterd.process.signalCode}\n${meterd.output().slice(-2000)}`,
   );
   meterd = await meterd.restart();
-  fuzzTarget = await target();
+  current = await target();
 }
 
 // Runs per family and round, in the test's proportions, so that the total is about INPUTS.
-const prepared = await Promise.all(FAMILIES.map((f) => f.prepare(fuzzTarget)));
+const prepared = await Promise.all(FAMILIES.map((f) => f.prepare(current)));
 const perScale = prepared.reduce((sum, p) => sum + p.runs * p.inputsPerRun, 0);
 const scale = INPUTS / perScale;
 
@@ -101,7 +96,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const [i, family] of FAMILIES.entries()) {
     const numRuns = Math.max(1, Math.round((prepared[i]!.runs * scale) / ROUNDS));
     // Prepared again each round: inputs hold timestamps of the moment and a live token.
-    const fuzzing = await family.prepare(fuzzTarget);
+    const fuzzing = await family.prepare(current);
     await fc.check(
       fuzzing.property((error) => {
         failures[family.title] = (failures[family.title] ?? 0) + 1;

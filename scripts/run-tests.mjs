@@ -15,7 +15,7 @@ const POSTGRES_ONLY = /(multi-instance|postgres-outage)\.test\.ts$/;
 const FORWARDER_ON_POSTGRES = [join('packages', 'forwarder', 'test', 'forward.test.ts')];
 // Lines in which a test reports what it measured (kills survived, inputs fuzzed, ...).
 const FIGURE =
-  /^# (crash test(?: \([^)]*(?:\([^)]*\))?\))?|fuzz|authorization matrix|multi-instance|full disk|postgres outage|pack and install|forward end to end|forward benchmark):/;
+  /^# (crash test(?: \([^)]*(?:\([^)]*\))?\))?|fuzz|authorization matrix|multi-instance|full disk|postgres outage|pack and install|forward end to end|forward benchmark|catalog apply(?: \([a-z]+\))?):/;
 
 function testFiles(roots) {
   const files = [];

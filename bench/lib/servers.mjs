@@ -1,5 +1,5 @@
-// Starts and stops the servers under test (meterd through the test kit, the ceiling, moto) as
-// separate processes on 127.0.0.1, waits until they answer, and reads their peak resident memory
+// Starts and stops the servers under test (meterd through the test kit, the durable floor, the
+// ceiling, moto) as separate processes on 127.0.0.1, waits until they answer, and reads their peak resident memory
 // from /proc.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -82,6 +82,11 @@ export async function startMeterd({ port, dataDir, catalog, adminToken, database
     outputLimit: 20_000,
   });
   return track(meterd, port);
+}
+
+/** The durable floor (lib/durable-floor.mjs), its SQLite file in `dir`. */
+export function startFloor({ port, dir }) {
+  return start(process.execPath, [join(here, 'durable-floor.mjs'), String(port), dir], port);
 }
 
 export function startCeiling({ port }) {

@@ -7,7 +7,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { REGION } from './workload.mjs';
 
-const SERVICE = 'aws-marketplace';
+export const SERVICE = 'aws-marketplace';
 const amzDate = (date) => date.toISOString().replace(/[-:]|\.\d{3}/g, '');
 
 /** The headers a call carries before signing, in the form @smithy/signature-v4 signs them. */
@@ -21,12 +21,13 @@ function baseHeaders(host, operation, body) {
 }
 
 const keyCache = new Map();
-function signingKey(secret, day) {
-  const id = `${secret}\0${day}`;
+/** The SigV4 signing key of a secret for one day (kept per secret and day). */
+export function signingKey(secret, day, region = REGION, service = SERVICE) {
+  const id = `${secret}\0${day}\0${region}\0${service}`;
   let key = keyCache.get(id);
   if (!key) {
     key = createHmac('sha256', `AWS4${secret}`).update(day).digest();
-    for (const part of [REGION, SERVICE, 'aws4_request'])
+    for (const part of [region, service, 'aws4_request'])
       key = createHmac('sha256', key).update(part).digest();
     keyCache.set(id, key);
   }

@@ -1,7 +1,8 @@
 /**
  * @module Property-based fuzzing of a real meterd with fast-check, over every input family of
- * `helpers/fuzz-families.ts` (malformed and adversarial requests of every kind). Every input
- * must get an AWS-shaped 4xx (or close the connection), the server must stay up and log no
+ * `helpers/fuzz-families.ts` (malformed and adversarial requests of every kind, to every
+ * operation in AWS JSON 1.1 and to GetEntitlements in Smithy RPC v2 CBOR too). Every input
+ * must get an AWS-shaped 4xx in its protocol's encoding (or close the connection), the server must stay up and log no
  * unexpected error, and its resident memory must stay bounded. The last line reports how many
  * inputs were tried. `npm run fuzz` runs the same families for much longer.
  */
@@ -16,6 +17,7 @@ import {
   SERVER_ARGS,
   call,
   errorLines,
+  fuzzTarget,
   residentMemory,
   type FuzzTarget,
 } from './helpers/fuzz-families.js';
@@ -33,15 +35,7 @@ let rssAfter = 0;
 
 before(async () => {
   meterd = await startMeterd({ args: SERVER_ARGS });
-  const minted = await meterd.admin<{ registrationToken: string }>('POST', '/registration-tokens', {
-    productCode: 'acme-saas',
-    customerAWSAccountId: '222222222222',
-  });
-  target = {
-    url: meterd.url,
-    registrationToken: minted.body.registrationToken,
-    count: (kind) => (tried[kind] = (tried[kind] ?? 0) + 1),
-  };
+  target = await fuzzTarget(meterd, { count: (kind) => (tried[kind] = (tried[kind] ?? 0) + 1) });
   rssBefore = await residentMemory(meterd.url);
 });
 

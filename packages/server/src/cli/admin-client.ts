@@ -29,16 +29,13 @@ export class CliError extends Error {
   override readonly name = 'CliError';
 }
 
-/**
- * Calls the admin API and returns its JSON answer.
- * @example await adminRequest(conn, 'GET', '/products')
- */
-export async function adminRequest<T = unknown>(
+/** Sends one admin API request; an answer that is not a success becomes the error it names. */
+async function send(
   conn: AdminConnection,
   method: string,
   path: string,
   body?: unknown,
-): Promise<T> {
+): Promise<{ response: Response; base: URL }> {
   let base: URL;
   try {
     base = new URL(conn.url);
@@ -60,32 +57,56 @@ export async function adminRequest<T = unknown>(
       `cannot reach meterd at ${base.origin} (${unreachable(error)}): is \`meterd serve\` running? set --url / METERD_URL`,
     );
   }
+  if (response.ok) return { response, base };
   const text = await response.text();
-  let json: unknown;
+  let error: { code?: string; message?: string } | undefined;
   try {
-    json = text ? JSON.parse(text) : undefined;
+    error = (JSON.parse(text) as { error?: typeof error }).error;
+  } catch {
+    error = undefined;
+  }
+  if (response.status === 401)
+    throw new AdminApiError(
+      401,
+      error?.code ?? 'Unauthorized',
+      `meterd at ${base.origin} refused the admin token: set --admin-token / METERD_ADMIN_TOKEN to the token meterd printed at start`,
+    );
+  if (!error)
+    throw new CliError(
+      `${base.origin} answered ${method} ${path} with HTTP ${response.status}: is --url / METERD_URL a meterd?`,
+    );
+  throw new AdminApiError(
+    response.status,
+    error.code ?? 'Error',
+    error.message ?? `HTTP ${response.status}`,
+  );
+}
+
+/**
+ * Calls the admin API and returns its JSON answer.
+ * @example await adminRequest(conn, 'GET', '/products')
+ */
+export async function adminRequest<T = unknown>(
+  conn: AdminConnection,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const { response, base } = await send(conn, method, path, body);
+  const text = await response.text();
+  try {
+    return (text ? JSON.parse(text) : undefined) as T;
   } catch {
     throw new CliError(
       `${base.origin} answered ${method} ${path} with HTTP ${response.status} and no JSON: is --url / METERD_URL a meterd?`,
     );
   }
-  if (!response.ok) {
-    const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    if (response.status === 401)
-      throw new AdminApiError(
-        401,
-        error?.code ?? 'Unauthorized',
-        `meterd at ${base.origin} refused the admin token: set --admin-token / METERD_ADMIN_TOKEN to the token meterd printed at start`,
-      );
-    if (!error)
-      throw new CliError(
-        `${base.origin} answered ${method} ${path} with HTTP ${response.status}: is --url / METERD_URL a meterd?`,
-      );
-    throw new AdminApiError(
-      response.status,
-      error.code ?? 'Error',
-      error.message ?? `HTTP ${response.status}`,
-    );
-  }
-  return json as T;
+}
+
+/**
+ * GETs an answer that streams (a report), once the admin API has accepted the request.
+ * @example for await (const chunk of (await adminStream(conn, '/reports/usage?...')).body!) …
+ */
+export async function adminStream(conn: AdminConnection, path: string): Promise<Response> {
+  return (await send(conn, 'GET', path)).response;
 }

@@ -16,6 +16,7 @@ import { addForwardCommand } from './commands/forward.js';
 import { addKeyCommands } from './commands/keys.js';
 import { addNotificationCommands } from './commands/notifications.js';
 import { addProductCommands } from './commands/products.js';
+import { addReportUsageCommand } from './commands/report.js';
 import { addReportCommands } from './commands/reports.js';
 import { addSubscriptionCommands } from './commands/subscriptions.js';
 import { addFaultCommands } from './faults.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   addSubscriptionCommands(program);
   addNotificationCommands(program);
   addReportCommands(program);
+  addReportUsageCommand(program);
   addCatalogCommands(program);
   addAccountCommands(program);
   addProductCommands(program);

@@ -28,6 +28,7 @@ import type { MeteringOperation, Store } from '../storage/store.js';
 import { requireAdmin } from './admin-auth.js';
 import { AdminError } from './errors.js';
 import { notificationRoutes } from './notification-routes.js';
+import { reportRoutes } from './report-routes.js';
 import type { SnsSigner } from '../notify/sns-signing.js';
 
 export interface AdminOptions {
@@ -444,6 +445,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     };
   });
 
+  await reportRoutes(app, { store });
   if (options.signer) await notificationRoutes(app, { store, catalog, signer: options.signer });
 }
 

@@ -14,6 +14,7 @@ import type { Fault, FaultCall, FaultRule } from '../domain/faults.js';
 import { canonicalRule, FaultRuleSet, parseFaultRules, ruleId } from '../domain/faults.js';
 import { errorNamed } from '../protocol/errors.js';
 import type { Store, StoredFaultRules } from '../storage/store.js';
+import { VersionWatch } from '../storage/versioned-row.js';
 import type { BeforeOperation, Call, Directive } from './dispatcher.js';
 
 /** The effect a fault is counted and audited under. */
@@ -50,9 +51,7 @@ function productOf(call: Call): string | undefined {
  */
 export class FaultInjector {
   private set = new FaultRuleSet([]);
-  private version = -1;
-  private timer: NodeJS.Timeout | undefined;
-  private refreshing: Promise<void> | undefined;
+  private watch: VersionWatch<StoredFaultRules> | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
 
   private constructor(private readonly options: FaultInjectorOptions) {
@@ -62,17 +61,17 @@ export class FaultInjector {
   /** Reads the stored rules, then keeps reading them every `refreshMs`. */
   static async start(options: FaultInjectorOptions): Promise<FaultInjector> {
     const injector = new FaultInjector(options);
-    injector.take(await options.store.getFaultRules());
-    injector.timer = setInterval(
-      () => void injector.refresh(),
-      options.refreshMs ?? DEFAULT_REFRESH_MS,
-    );
-    injector.timer.unref();
+    injector.watch = await VersionWatch.start({
+      read: () => options.store.getFaultRules(),
+      onChange: (stored) => (injector.set = new FaultRuleSet(stored.rules)),
+      onError: (error) => options.onRefreshError?.(error),
+      everyMs: options.refreshMs ?? DEFAULT_REFRESH_MS,
+    });
     return injector;
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.watch?.stop();
   }
 
   /** The rules in force, as stored. */
@@ -82,12 +81,7 @@ export class FaultInjector {
 
   /** Reads the stored rules again (one read at a time). */
   refresh(): Promise<void> {
-    this.refreshing ??= this.options.store
-      .getFaultRules()
-      .then((stored) => this.take(stored))
-      .catch((error: unknown) => this.options.onRefreshError?.(error))
-      .finally(() => (this.refreshing = undefined));
-    return this.refreshing;
+    return this.watch?.refresh() ?? Promise.resolve();
   }
 
   /** POST: replaces every rule. */
@@ -121,14 +115,8 @@ export class FaultInjector {
 
   private async change(edit: (current: FaultRule[]) => FaultRule[]): Promise<FaultRule[]> {
     const stored = await this.options.store.updateFaultRules(edit);
-    this.take(stored);
+    this.watch?.take(stored);
     return stored.rules;
-  }
-
-  private take(stored: StoredFaultRules) {
-    if (stored.version === this.version) return;
-    this.version = stored.version;
-    this.set = new FaultRuleSet(stored.rules);
   }
 
   /** The hook before the operation (see operations/dispatcher.ts). */

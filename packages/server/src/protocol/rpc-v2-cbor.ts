@@ -94,7 +94,7 @@ export function checkCborRequest(
 /**
  * Parses a CBOR body into the form the validator reads (that of AWS JSON): timestamps (tag 1)
  * as epoch seconds, integers beyond 2^53 as the nearest number. An empty body is `{}`; anything
- * but a CBOR map is refused.
+ * but a CBOR map is refused, and so is a byte string anywhere (no input member is a blob).
  */
 export function parseCborBody(raw: Buffer): unknown {
   if (raw.length === 0) return {};
@@ -120,7 +120,9 @@ function plain(value: unknown, depth: number): unknown {
     throw new SerializationException(
       `Request body is nested more than ${MAX_NESTING} levels deep.`,
     );
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  // No member of an input served in CBOR is a blob: a byte string is never a string's value.
+  if (value instanceof Uint8Array)
+    throw new SerializationException('A CBOR byte string is not the value of any member here.');
   if (isTag(value)) {
     if (Number(value.tag) === 1 && typeof value.value === 'number') return value.value;
     throw new SerializationException(`CBOR tag ${String(value.tag)} is not supported here.`);
@@ -128,6 +130,16 @@ function plain(value: unknown, depth: number): unknown {
   if (Array.isArray(value)) return value.map((v) => plain(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = plain(v, depth + 1);
+  // The decoder assigns each key, so a map's `__proto__` key (object-valued) became the map's
+  // prototype: it is a key like any other (an unknown member, or a filter name refused).
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null)
+    Object.defineProperty(out, '__proto__', {
+      value: plain(proto, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return out;
 }
 

@@ -339,4 +339,94 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    version: 9,
+    name: 'the hourly usage summary that reports read, filled from the usage stored',
+    // The same rows summaryDeltas (usage-summary.ts) adds as records are stored.
+    up: (kdb, dialect) => {
+      const db = kdb as AnyDb;
+      const raw = (query: ReturnType<typeof sql>) => ({ compile: () => query.compile(kdb) });
+      const create = db.schema
+        .createTable('usage_summary')
+        .addColumn('hour', 'bigint', (c) => c.notNull())
+        .addColumn('product_code', 'text', (c) => c.notNull())
+        .addColumn('customer_aws_account_id', 'text', (c) => c.notNull())
+        .addColumn('dimension', 'text', (c) => c.notNull())
+        .addColumn('tag_key', 'text', (c) => c.notNull())
+        .addColumn('tag_value', 'text', (c) => c.notNull())
+        .addColumn('quantity', 'bigint', (c) => c.notNull())
+        .addColumn('records', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('usage_summary_pk', [
+          'hour',
+          'product_code',
+          'customer_aws_account_id',
+          'dimension',
+          'tag_key',
+          'tag_value',
+        ]);
+      // SQLite keeps the rows in key order (hours first), as a PostgreSQL index range reads them.
+      const table = dialect === 'sqlite' ? create.modifyEnd(sql`without rowid`) : create;
+      // Every stored record as (id, hour, product, customer, dimension, quantity, allocations).
+      const records =
+        dialect === 'sqlite'
+          ? sql`select b.seq || '.' || r.key as id, b.product_code,
+              (json_extract(r.value, '$[8]') / 3600000) * 3600000 as hour,
+              json_extract(r.value, '$[4]') as customer, json_extract(r.value, '$[7]') as dimension,
+              json_extract(r.value, '$[9]') as quantity, json_extract(r.value, '$[10]') as allocations
+            from usage_batches b, json_each(b.records) r`
+          : sql`select metering_record_id as id, product_code, (usage_time / 3600000) * 3600000 as hour,
+              customer_aws_account_id as customer, dimension, quantity, allocations::jsonb as allocations
+            from usage_records`;
+      // Every tag of every allocation, with the allocation's quantity and the record's count of them.
+      const tags =
+        dialect === 'sqlite'
+          ? sql`select r.id, r.hour, r.product_code, r.customer, r.dimension,
+              json_array_length(r.allocations) as allocation_count,
+              json_extract(a.value, '$.AllocatedUsageQuantity') as quantity,
+              json_extract(t.value, '$.Key') as k, json_extract(t.value, '$.Value') as v
+            from recs r, json_each(r.allocations) a, json_each(a.value, '$.Tags') t
+            where r.allocations is not null`
+          : sql`select r.id, r.hour, r.product_code, r.customer, r.dimension,
+              jsonb_array_length(r.allocations) as allocation_count,
+              (a.value ->> 'AllocatedUsageQuantity')::bigint as quantity,
+              t.value ->> 'Key' as k, t.value ->> 'Value' as v
+            from recs r, jsonb_array_elements(r.allocations) a,
+              jsonb_array_elements(coalesce(a.value -> 'Tags', '[]'::jsonb)) t
+            where r.allocations is not null and jsonb_typeof(r.allocations) = 'array'`;
+      const columns = sql`usage_summary (hour, product_code, customer_aws_account_id, dimension,
+        tag_key, tag_value, quantity, records)`;
+      return [
+        table,
+        raw(sql`insert into ${columns}
+          with recs as (${records})
+          select hour, product_code, customer, dimension, '', '', sum(quantity), count(*)
+          from recs group by hour, product_code, customer, dimension`),
+        raw(sql`insert into ${columns}
+          with recs as (${records}), tags as (${tags})
+          select hour, product_code, customer, dimension, k, v, sum(quantity), count(distinct id)
+          from tags group by hour, product_code, customer, dimension, k, v`),
+        raw(sql`insert into ${columns}
+          with recs as (${records}), tags as (${tags}),
+          keyed as (select id, hour, product_code, customer, dimension, k, allocation_count,
+            count(*) as carried from tags
+            group by id, hour, product_code, customer, dimension, k, allocation_count)
+          select hour, product_code, customer, dimension, k, '', 0, count(*)
+          from keyed where carried = allocation_count
+          group by hour, product_code, customer, dimension, k`),
+      ];
+    },
+  },
+  {
+    version: 10,
+    name: "the catalog's version: bumped by every catalog write, so instances drop their caches",
+    up: (kdb) => {
+      const db = kdb as AnyDb;
+      return [
+        db.schema
+          .createTable('catalog_version')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('version', 'bigint', (c) => c.notNull()),
+      ];
+    },
+  },
 ];

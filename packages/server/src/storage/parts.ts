@@ -30,8 +30,8 @@ export type CatalogPart = Pick<
   | 'registerTask'
 >;
 
-/** Usage records: deduplicated recording, report pages and the count. */
-export type UsagePart = Pick<Store, 'recordUsage' | 'listUsage' | 'countUsage'>;
+/** Usage records: deduplicated recording, report pages, the count and the usage report. */
+export type UsagePart = Pick<Store, 'recordUsage' | 'listUsage' | 'countUsage' | 'reportUsage'>;
 
 /** The fault rules (sqlite/faults.ts, postgres/faults.ts). */
 export type FaultsPart = Pick<Store, 'getFaultRules' | 'updateFaultRules'>;
@@ -123,6 +123,9 @@ export abstract class StoreOfParts implements Omit<
   }
   countUsage() {
     return this.usage.countUsage();
+  }
+  reportUsage(...a: Parameters<Store['reportUsage']>) {
+    return this.usage.reportUsage(...a);
   }
   getFaultRules() {
     return this.faults.getFaultRules();

@@ -16,20 +16,88 @@ export type Queries = Record<QueryName, PreparedSql>;
 const values = <T extends string>(columns: readonly T[]) =>
   Object.fromEntries(columns.map((c) => [c, param(c)])) as Record<T, string>;
 
+/** The catalog's upserts: each inserts its columns and, on a conflict over its key, updates them. */
+const UPSERTS = {
+  upsertAccount: {
+    table: 'accounts',
+    key: 'account_id',
+    columns: ['account_id', 'name', 'created_at'],
+  },
+  upsertAccessKey: {
+    table: 'access_keys',
+    key: 'access_key_id',
+    columns: [
+      'access_key_id',
+      'account_id',
+      'secret_access_key',
+      'session_token',
+      'region',
+      'created_at',
+    ],
+  },
+  upsertProduct: {
+    table: 'products',
+    key: 'product_code',
+    columns: [
+      'product_code',
+      'seller_account_id',
+      'type',
+      'dimensions',
+      'fulfillment_url',
+      'meter_usage_mode',
+      'public_key_versions',
+      'created_at',
+    ],
+  },
+  upsertAgreement: {
+    table: 'agreements',
+    key: 'license_arn',
+    columns: [
+      'license_arn',
+      'product_code',
+      'customer_aws_account_id',
+      'customer_identifier',
+      'status',
+      'started_at',
+      'ended_at',
+      'entitlements',
+      'updated_at',
+    ],
+  },
+} as const satisfies Record<
+  string,
+  { table: keyof Database; key: string; columns: readonly string[] }
+>;
+
+/** The catalog's deletes by id: the table and its key column. */
+const DELETES = {
+  deleteAccessKey: { table: 'access_keys', key: 'access_key_id' },
+  deleteAccount: { table: 'accounts', key: 'account_id' },
+  deleteProduct: { table: 'products', key: 'product_code' },
+  deleteAgreement: { table: 'agreements', key: 'license_arn' },
+} as const satisfies Record<string, { table: keyof Database; key: string }>;
+
+export type UpsertName = keyof typeof UPSERTS;
+export type DeleteName = keyof typeof DELETES;
+export const isUpsert = (name: string): name is UpsertName => name in UPSERTS;
+export const isDelete = (name: string): name is DeleteName => name in DELETES;
+
 /**
- * Inserts `columns` (each bound from the parameter of its name); on a conflict over `key`, sets
- * every other column but `created_at` to the value the insert brought (`excluded`).
+ * Inserts `rows` (each a record of the upsert's columns, or for the named statement, named
+ * parameters); on a conflict over the key, sets every other column but `created_at` to the
+ * value the insert brought (`excluded`).
  */
-function upsert<T extends keyof Database & string>(
+function upsert(
   db: Kysely<Database>,
-  table: T,
-  key: string,
-  columns: readonly string[],
+  name: UpsertName,
+  rows?: ReadonlyArray<Record<string, unknown>>,
 ) {
+  const { table, key, columns } = UPSERTS[name];
   const updates = columns.filter((c) => c !== key && c !== 'created_at');
+  const pick = (r: Record<string, unknown>) => Object.fromEntries(columns.map((c) => [c, r[c]]));
   return db
     .insertInto(table)
-    .values(values(columns) as never)
+    .values((rows ? rows.map(pick) : values(columns)) as never)
     .onConflict((oc) =>
       oc
         .column(key as never)
@@ -39,6 +107,25 @@ function upsert<T extends keyof Database & string>(
         ),
     );
 }
+
+/** One multi-row upsert of `rows` through the named upsert (a bulk catalog apply). */
+export const upsertMany = (
+  db: Kysely<Database>,
+  name: UpsertName,
+  rows: ReadonlyArray<Record<string, unknown>>,
+) => upsert(db, name, rows);
+
+/** One delete of every row whose key is among `ids`. */
+export function deleteMany(db: Kysely<Database>, name: DeleteName, ids: readonly string[]) {
+  const { table, key } = DELETES[name];
+  return db.deleteFrom(table).where(key as never, 'in', ids as never);
+}
+
+/** An upsert's key column and how many columns its rows carry. */
+export const upsertShape = (name: UpsertName) => ({
+  key: UPSERTS[name].key,
+  columns: UPSERTS[name].columns.length,
+});
 
 /** Builds the named queries over a (possibly compile-only) Kysely instance. */
 export function buildQueries(db: Kysely<Database>) {
@@ -81,40 +168,14 @@ export function buildQueries(db: Kysely<Database>) {
       .where('account_id', '=', param('account'))
       .orderBy('access_key_id'),
     listProducts: db.selectFrom('products').selectAll().orderBy('product_code'),
-    upsertAccount: upsert(db, 'accounts', 'account_id', ['account_id', 'name', 'created_at']),
-    upsertAccessKey: upsert(db, 'access_keys', 'access_key_id', [
-      'access_key_id',
-      'account_id',
-      'secret_access_key',
-      'session_token',
-      'region',
-      'created_at',
-    ]),
+    upsertAccount: upsert(db, 'upsertAccount'),
+    upsertAccessKey: upsert(db, 'upsertAccessKey'),
     deleteAccessKey: db.deleteFrom('access_keys').where('access_key_id', '=', param('id')),
     deleteAccount: db.deleteFrom('accounts').where('account_id', '=', param('id')),
     deleteProduct: db.deleteFrom('products').where('product_code', '=', param('id')),
     deleteAgreement: db.deleteFrom('agreements').where('license_arn', '=', param('id')),
-    upsertProduct: upsert(db, 'products', 'product_code', [
-      'product_code',
-      'seller_account_id',
-      'type',
-      'dimensions',
-      'fulfillment_url',
-      'meter_usage_mode',
-      'public_key_versions',
-      'created_at',
-    ]),
-    upsertAgreement: upsert(db, 'agreements', 'license_arn', [
-      'license_arn',
-      'product_code',
-      'customer_aws_account_id',
-      'customer_identifier',
-      'status',
-      'started_at',
-      'ended_at',
-      'entitlements',
-      'updated_at',
-    ]),
+    upsertProduct: upsert(db, 'upsertProduct'),
+    upsertAgreement: upsert(db, 'upsertAgreement'),
     putToken: db
       .insertInto('registration_tokens')
       .values(

@@ -87,6 +87,22 @@ export interface Database {
   };
   /** SQLite only: the dedupe keys that never expire (client tokens) and their records. */
   usage_tokens: { dedupe_key: string; batch_seq: number; record_index: number };
+  /**
+   * The hourly usage summary both backends keep, written with the records (see
+   * usage-summary.ts): per hour, product, customer and dimension, the record totals (`tag_key`
+   * '') and, per allocation tag, each value's allocated quantity (`tag_value` '' counts the
+   * records whose every allocation carries the key).
+   */
+  usage_summary: {
+    hour: number;
+    product_code: string;
+    customer_aws_account_id: string;
+    dimension: string;
+    tag_key: string;
+    tag_value: string;
+    quantity: number;
+    records: number;
+  };
   audit_events: {
     seq: Generated<number>;
     event_id: string;
@@ -106,6 +122,7 @@ export interface Database {
   };
   /** The fault rules: one row (id 1), the rules as a JSON array, a version counter. */
   fault_rules: { id: number; version: number; rules: string; updated_at: number };
+  catalog_version: { id: number; version: number };
   /** The clock's offset over real time: one row (id 1), a version counter. */
   clock: { id: number; version: number; offset_ms: number; updated_at: number };
   task_registrations: {

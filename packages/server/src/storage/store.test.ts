@@ -12,20 +12,44 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createDatabase, POSTGRES_URL, probePostgres } from '@meterd/testkit';
+import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { buildEvent, type AuditEvent } from '../audit/event.js';
 import type { CallContext } from '../domain/call-context.js';
 import type { AccessKey, Account, Agreement, Product, SigningKey } from '../domain/catalog.js';
 import { PostgresStore } from './postgres/store.js';
 import { SqliteStore } from './sqlite/store.js';
-import type { EventFilter, Store, UsageFilter, UsageOutcome, UsageRecordRow } from './store.js';
+import type {
+  EventFilter,
+  Store,
+  UsageFilter,
+  UsageOutcome,
+  UsageRecordRow,
+  UsageReportQuery,
+  UsageReportRow,
+} from './store.js';
+import { REPORT_CASES, reportFromRecords, taggedRecords } from './usage-summary.fixture.js';
 
 const BACKENDS = ['sqlite', 'postgres'] as const;
+
+/** Counts the queries a PostgreSQL store sends from now on (through its pool). */
+function countQueries(store: PostgresStore) {
+  const pool = (store as unknown as { pool: pg.Pool }).pool;
+  const counted = { n: 0 };
+  const query = pool.query.bind(pool) as (...a: unknown[]) => unknown;
+  (pool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
+    counted.n++;
+    return query(...a);
+  };
+  return counted;
+}
 type Backend = (typeof BACKENDS)[number];
 
 /** Opens stores for one test: `open()` again on the same data is a restart. */
 interface Opener {
   open(): Promise<Store>;
+  /** Runs SQL on the test's database directly, while no store has it open. */
+  exec(statements: string): Promise<void>;
 }
 
 /** How a backend gets a fresh place for each test; `skip` says why it cannot run. */
@@ -41,7 +65,14 @@ async function sqliteHarness(): Promise<Harness> {
   return {
     fresh: async () => {
       const dataDir = join(root, String(++n));
-      return { open: async () => new SqliteStore({ dataDir }) };
+      return {
+        open: async () => new SqliteStore({ dataDir }),
+        exec: async (statements) => {
+          const db = new BetterSqlite3(join(dataDir, 'meterd.db'));
+          db.exec(statements);
+          db.close();
+        },
+      };
     },
   };
 }
@@ -68,7 +99,14 @@ async function postgresHarness(): Promise<Harness> {
       await db.query(`create schema ${schema}`);
       const at = new URL(url);
       at.searchParams.set('options', `-c search_path=${schema}`);
-      return { open: () => PostgresStore.open({ databaseUrl: at.href }) };
+      return {
+        open: () => PostgresStore.open({ databaseUrl: at.href }),
+        exec: async (statements) => {
+          await db.query(`set search_path = ${schema}`);
+          await db.query(statements);
+          await db.query('reset search_path');
+        },
+      };
     },
   };
 }
@@ -145,6 +183,22 @@ async function pages(store: Store, filter: Omit<UsageFilter, 'after'>) {
     after = page.next;
   } while (after);
   return found;
+}
+
+/** Every page of a usage report, each after the last row of the one before. */
+async function reportPages(store: Store, query: Omit<UsageReportQuery, 'after'>) {
+  const found: UsageReportRow[] = [];
+  for (let after: UsageReportRow | undefined; ;) {
+    const page = await store.reportUsage({ ...query, ...(after ? { after } : {}) });
+    found.push(...page);
+    if (page.length < query.limit) return found;
+    after = page.at(-1);
+  }
+}
+
+/** Every stored record, read back. */
+async function storedRecords(store: Store) {
+  return (await pages(store, { limit: 1000 })).flat();
 }
 
 /** The events of a filter, every page of `limit`. */
@@ -287,6 +341,132 @@ for (const backend of BACKENDS) {
         assert.equal((await store.listAccounts()).length, 2);
       });
     });
+
+    it('applies 40,000 agreements, then changes and removes them, each in seconds', async () => {
+      await withStore(async (store) => {
+        const N = 40_000;
+        const many = Array.from({ length: N }, (_, i) =>
+          agreement(
+            `arn:license/bulk-${i}`,
+            saas.productCode,
+            `9${String(i).padStart(11, '0')}`,
+            `bulk-${i}`,
+            i,
+          ),
+        );
+        const timed = async (change: Parameters<Store['applyCatalog']>[0]) => {
+          const started = performance.now();
+          await store.applyCatalog(change);
+          return performance.now() - started;
+        };
+        const createdMs = await timed({ accounts: [seller], products: [saas], agreements: many });
+        assert.equal((await store.findAgreements({ productCode: saas.productCode })).length, N);
+        assert.deepEqual(await store.getAgreement(many[N - 1]!.licenseArn), many[N - 1]);
+        // Every one changed (and one named twice: the later row is the one kept).
+        const ended = many.map((a) => ({
+          ...a,
+          status: 'unsubscribed' as const,
+          endedAt: new Date(9000),
+        }));
+        const twice = { ...ended[7]!, customerIdentifier: 'bulk-7-later' };
+        const updatedMs = await timed({ agreements: [...ended, twice] });
+        assert.deepEqual(await store.getAgreement(ended[N - 1]!.licenseArn), ended[N - 1]);
+        assert.deepEqual(await store.getAgreement(twice.licenseArn), twice);
+        const removedMs = await timed({
+          remove: { agreements: many.slice(0, N - 1).map((a) => a.licenseArn) },
+        });
+        assert.deepEqual(await store.findAgreements({ productCode: saas.productCode }), [
+          ended[N - 1],
+        ]);
+        process.stdout.write(
+          `# catalog apply (${backend}): 40,000 agreements created in ${Math.round(createdMs)} ms, updated in ${Math.round(updatedMs)} ms, 39,999 removed in ${Math.round(removedMs)} ms\n`,
+        );
+        for (const ms of [createdMs, updatedMs, removedMs]) assert.ok(ms < 10_000, `${ms} ms`);
+      });
+    });
+
+    if (backend === 'postgres')
+      it("serves the hot path's catalog reads from memory, finds what another instance created at once and sees its changes within its refresh", async () => {
+        const opener = await harness.fresh();
+        const first = (await opener.open()) as PostgresStore;
+        await first.close();
+        // Two instances on one database, re-reading the catalog's version every 100 ms.
+        const url = (first as unknown as { pool: { options: { connectionString: string } } }).pool
+          .options.connectionString;
+        // A third re-reads it only every minute: what it finds at once, it found by checking.
+        const [a, b, c] = await Promise.all([
+          PostgresStore.open({ databaseUrl: url, catalogRefreshMs: 100 }),
+          PostgresStore.open({ databaseUrl: url, catalogRefreshMs: 100 }),
+          PostgresStore.open({ databaseUrl: url, catalogRefreshMs: 60_000 }),
+        ]);
+        try {
+          await a.applyCatalog({
+            accounts: [seller, buyer],
+            accessKeys: [sellerKey],
+            products: [saas],
+            agreements: [a1, a2],
+          });
+          const customers = { accounts: [buyer.accountId], identifiers: ['cust-b'] };
+          assert.deepEqual(await b.findCustomerAgreements(saas.productCode, customers), [a1, a2]);
+          assert.deepEqual(await b.getAccessKey(sellerKey.accessKeyId), sellerKey);
+          // Served from memory: the same objects again, no database read.
+          const counted = countQueries(b);
+          await b.getProduct(saas.productCode);
+          const before = counted.n;
+          for (let i = 0; i < 50; i++) {
+            await b.getAccessKey(sellerKey.accessKeyId);
+            await b.getProduct(saas.productCode);
+            await b.findCustomerAgreements(saas.productCode, customers);
+          }
+          assert.equal(counted.n - before, 0, 'catalog reads of the hot path went to the database');
+          // What a creates, b finds at once: a miss is checked against the stored version.
+          const newKey = { ...sellerKey, accessKeyId: 'AKIANEWSELLERKEY0001' };
+          const newcomer = {
+            ...a1,
+            licenseArn: `${a1.licenseArn}-newcomer`,
+            customerAWSAccountId: '444444444444',
+            customerIdentifier: 'cust-newcomer',
+          };
+          const newcomers = { accounts: ['444444444444'], identifiers: [] };
+          assert.equal(await c.getAccessKey(newKey.accessKeyId), undefined);
+          assert.deepEqual(await c.findCustomerAgreements(saas.productCode, newcomers), []);
+          await a.applyCatalog({ accessKeys: [newKey], agreements: [newcomer] });
+          assert.deepEqual(await c.getAccessKey(newKey.accessKeyId), newKey, 'a new key at once');
+          assert.deepEqual(
+            await c.findCustomerAgreements(saas.productCode, newcomers),
+            [newcomer],
+            'a new subscription at once',
+          );
+          // A change through a: b sees it within its refresh (100 ms, plus a read).
+          const ended = { ...a1, status: 'unsubscribed' as const, endedAt: new Date(5000) };
+          await a.applyCatalog({ agreements: [ended] });
+          assert.deepEqual(
+            await a.findCustomerAgreements(saas.productCode, customers),
+            [ended, a2],
+            'the writer sees its change at once',
+          );
+          const changedAt = performance.now();
+          let seen = -1;
+          while (performance.now() - changedAt < 2000) {
+            const now = await b.findCustomerAgreements(saas.productCode, customers);
+            if (now[0]?.status === 'unsubscribed') {
+              seen = performance.now() - changedAt;
+              break;
+            }
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          assert.ok(seen >= 0 && seen < 1000, `b saw the change after ${seen} ms`);
+          assert.ok(await a.deleteAccessKey(sellerKey.accessKeyId));
+          await new Promise((r) => setTimeout(r, 400));
+          assert.equal(
+            await b.getAccessKey(sellerKey.accessKeyId),
+            undefined,
+            'a deleted key is gone on b too',
+          );
+        } finally {
+          await Promise.all([a.close(), b.close(), c.close()]);
+        }
+      });
 
     it("keeps an agreement's entitlements, of every kind, and replaces and clears them", async () => {
       await withStore(async (store, restart) => {
@@ -945,6 +1125,144 @@ for (const backend of BACKENDS) {
         }));
         assert.deepEqual(second, first);
         assert.deepEqual(first, { privateKeyPem: 'k1', certificatePem: 'c1' });
+      });
+    });
+
+    describe('usage reports', () => {
+      const start = Date.UTC(2026, 0, 30);
+      const hours = 96; // 30 January to 3 February: days and a month boundary
+      const range = { from: new Date(start), to: new Date(start + hours * HOUR) };
+
+      it('sums 10^5 tagged records exactly, from the summary, as the records add up', async () => {
+        await withStore(async (store) => {
+          const records = taggedRecords(100_000, start, hours);
+          for (let i = 0; i < records.length; i += 2000)
+            await record(store, records.slice(i, i + 2000));
+          // The same records sent again (a retry) are not stored, nor summed, again.
+          await record(store, records.slice(0, 500));
+          const stored = await storedRecords(store);
+          assert.equal(stored.length, records.length);
+          const cases = [
+            {
+              granularity: 'hour' as const,
+              groupBy: ['product', 'customer', 'dimension'] as const,
+            },
+            { granularity: 'day' as const, groupBy: ['customer'] as const, tagKey: 'team' },
+            { granularity: 'month' as const, groupBy: ['dimension'] as const, tagKey: 'region' },
+            { granularity: 'month' as const, groupBy: [] as const },
+          ];
+          for (const c of cases) {
+            const query = { ...range, ...c, groupBy: [...c.groupBy] };
+            const found = await reportPages(store, { ...query, limit: 1000 });
+            assert.deepEqual(found, reportFromRecords(stored, query), JSON.stringify(c));
+          }
+          // The totals are the records' own sum, past 2^31 (a sum of 32-bit quantities).
+          const months = await store.reportUsage({
+            ...range,
+            granularity: 'month',
+            groupBy: [],
+            limit: 10,
+          });
+          const total = months.reduce((sum, r) => sum + r.quantity, 0n);
+          assert.equal(
+            total,
+            records.reduce((sum, r) => sum + BigInt(r.quantity), 0n),
+          );
+          assert.ok(total > 2n ** 31n);
+        });
+      });
+
+      it('answers every granularity × group × tag (a table) as the records add up', async () => {
+        await withStore(async (store) => {
+          const records = taggedRecords(4000, start, hours, { seed: 11, customers: 6 });
+          await record(store, records);
+          for (const c of REPORT_CASES) {
+            const query = { ...range, ...c };
+            const found = await reportPages(store, { ...query, limit: 500 });
+            assert.deepEqual(found, reportFromRecords(records, query), JSON.stringify(c));
+          }
+        });
+      });
+
+      it('pages a report by keyset, filtered, in small pages, and cuts periods in UTC', async () => {
+        await withStore(async (store) => {
+          const records = taggedRecords(3000, start, hours, { customers: 4 });
+          await record(store, records);
+          const filters = [
+            {},
+            { productCode: 'prod-b' },
+            { customerAWSAccountId: '100000000002', dimension: 'users' },
+            { from: new Date(start + 30 * HOUR), to: new Date(start + 31 * HOUR) },
+            { productCode: 'nothing' },
+          ];
+          for (const f of filters)
+            for (const c of [
+              { granularity: 'hour' as const, groupBy: ['customer' as const], tagKey: 'team' },
+              { granularity: 'day' as const, groupBy: ['dimension' as const, 'product' as const] },
+              { granularity: 'month' as const, groupBy: [], tagKey: 'region' },
+            ]) {
+              const query = { ...range, ...c, ...f };
+              const expected = reportFromRecords(records, query);
+              for (const limit of [1, 7])
+                assert.deepEqual(await reportPages(store, { ...query, limit }), expected);
+            }
+          const months = await store.reportUsage({
+            ...range,
+            granularity: 'month',
+            groupBy: [],
+            limit: 10,
+          });
+          assert.deepEqual(
+            months.map((r) => r.period.toISOString()),
+            ['2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'],
+          );
+        });
+      });
+
+      it('counts only what a committed call stored', async () => {
+        await withStore(async (store) => {
+          const [a, b] = taggedRecords(2, start, 1, { seed: 7 });
+          await assert.rejects(
+            store.recordUsage([a!], () => {
+              throw new Error('settle fails');
+            }),
+          );
+          const report = () =>
+            store.reportUsage({ ...range, granularity: 'hour', groupBy: [], limit: 10 });
+          assert.deepEqual(await report(), []);
+          await record(store, [a!, b!]);
+          await record(store, [{ ...a!, meteringRecordId: 'another-id' }]);
+          assert.deepEqual(
+            await report(),
+            reportFromRecords([a!, b!], { ...range, granularity: 'hour', groupBy: [] }),
+          );
+        });
+      });
+
+      it('fills the summary from the usage stored before it (migration 9)', async () => {
+        const opener = await harness.fresh();
+        let store = await opener.open();
+        const records = taggedRecords(5000, start, hours, { seed: 3 });
+        try {
+          for (let i = 0; i < records.length; i += 1000)
+            await record(store, records.slice(i, i + 1000));
+          const before = await Promise.all(
+            REPORT_CASES.map((c) => reportPages(store, { ...range, ...c, limit: 1000 })),
+          );
+          await store.close();
+          // As a database of version 8 holds it: no summary. Opening it migrates it.
+          await opener.exec(
+            'drop table usage_summary; delete from schema_migrations where version = 9;',
+          );
+          store = await opener.open();
+          const after = await Promise.all(
+            REPORT_CASES.map((c) => reportPages(store, { ...range, ...c, limit: 1000 })),
+          );
+          assert.deepEqual(after, before);
+          assert.ok(after.every((rows) => rows.length > 0));
+        } finally {
+          await store.close();
+        }
       });
     });
 

@@ -126,6 +126,47 @@ export interface UsagePage {
   next?: string;
 }
 
+/** How a usage report's periods are cut, in UTC. */
+export type ReportGranularity = 'hour' | 'day' | 'month';
+/** What a usage report may group by besides its period (a tag key is asked apart). */
+export type ReportGroup = 'product' | 'customer' | 'dimension';
+
+/**
+ * A usage report: quantities and record counts per period and group, from the hourly summary
+ * (never the raw records). `from` and `to` are whole hours; `from` is included, `to` is not.
+ */
+export interface UsageReportQuery {
+  from: Date;
+  to: Date;
+  granularity: ReportGranularity;
+  /** In the order given: rows are sorted by period, then by these groups in this order. */
+  groupBy: ReportGroup[];
+  /** Group by the value of this allocation tag (at most one tag key per report). */
+  tagKey?: string;
+  productCode?: string;
+  customerAWSAccountId?: string;
+  dimension?: string;
+  /** The last row of the previous page: the page starts after it (keyset order). */
+  after?: UsageReportRow;
+  limit: number;
+}
+
+/**
+ * One row of a usage report; a group not asked for is absent. Quantities and counts are
+ * bigints: a sum over millions of records may pass 2^53.
+ */
+export interface UsageReportRow {
+  /** The period's start. */
+  period: Date;
+  productCode?: string;
+  customerAWSAccountId?: string;
+  dimension?: string;
+  /** The tag's value; null for the quantity of allocations (and records) without the tag. */
+  tagValue?: string | null;
+  quantity: bigint;
+  records: bigint;
+}
+
 /** The fault rules as one set; `version` grows with every change (0: never set). */
 export interface StoredFaultRules {
   version: number;
@@ -224,6 +265,8 @@ export interface Store {
   listEvents(filter: EventFilter): Promise<StoredEvent[]>;
   listUsage(filter: UsageFilter): Promise<UsagePage>;
   countUsage(): Promise<number>;
+  /** One page of a usage report, in period-then-group order (see UsageReportQuery). */
+  reportUsage(query: UsageReportQuery): Promise<UsageReportRow[]>;
 
   // Fault rules (see domain/faults.ts), shared by every instance on the database.
   getFaultRules(): Promise<StoredFaultRules>;

@@ -9,11 +9,18 @@
 
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { operations as meteringOperations } from '@meterd/model/metering';
-import { inputShapes, type Shape } from '../../src/protocol/shapes.js';
-import { ADMIN_TOKEN, KEYS, type Credentials } from './meterd.js';
+import { cbor, dateToTag } from '@smithy/core/cbor';
+import { SERVICES, serviceOf, speaks } from '../../src/protocol/services.js';
+import {
+  inputShapes,
+  operationNames,
+  type OperationName,
+  type Shape,
+} from '../../src/protocol/shapes.js';
+import { ADMIN_TOKEN, KEYS, type Credentials, type Meterd } from './meterd.js';
 import {
   assertAwsError,
+  assertCborError,
   exchange,
   plain,
   rawRequest,
@@ -27,6 +34,8 @@ export interface FuzzTarget {
   url: string;
   /** A live registration token (acme-saas, 222222222222), the start of ResolveCustomer inputs. */
   registrationToken: string;
+  /** The NextToken of the second page of that customer's entitlements (GetEntitlements inputs). */
+  nextToken: string;
   /** Counts one input of `kind`. */
   count(kind: string): void;
   /** Sees the status of every answer (the long run counts the 5xx). */
@@ -102,14 +111,31 @@ export async function residentMemory(url: string): Promise<number> {
 export const errorLines = (output: string): string[] =>
   output.split('\n').filter((line) => /"level":(50|60)/.test(line));
 
-// The metering service's operations, sent with its target prefix (see helpers/sign.ts).
-type OperationName = keyof typeof meteringOperations;
-const OPERATIONS = Object.keys(meteringOperations) as OperationName[];
+/**
+ * Where an operation is called: each operation in AWS JSON 1.1 (`POST /`, the operation in
+ * `X-Amz-Target`), and those of a service whose model speaks Smithy RPC v2 CBOR (the
+ * entitlement service's GetEntitlements) at `POST /service/{service}/operation/{operation}` too.
+ */
+export interface Endpoint {
+  operation: OperationName;
+  protocol: 'json' | 'cbor';
+}
+export const ENDPOINTS: Endpoint[] = operationNames.flatMap((operation) => [
+  ...(speaks(serviceOf(operation), 'json') ? [{ operation, protocol: 'json' as const }] : []),
+  ...(speaks(serviceOf(operation), 'smithy-rpc-v2-cbor')
+    ? [{ operation, protocol: 'cbor' as const }]
+    : []),
+]);
+const JSON_ENDPOINTS = ENDPOINTS.filter((e) => e.protocol === 'json');
+const CBOR_ENDPOINTS = ENDPOINTS.filter((e) => e.protocol === 'cbor');
+const named = ({ operation, protocol }: Endpoint) => `${operation} (${protocol})`;
+
 const CALLER: Record<OperationName, Credentials> = {
   BatchMeterUsage: KEYS.acme,
   ResolveCustomer: KEYS.acme,
   MeterUsage: KEYS.globex,
   RegisterUsage: KEYS.globexTask,
+  GetEntitlements: KEYS.acme,
 };
 const AUTH_ERROR =
   /^(MissingAuthenticationToken|IncompleteSignature|UnrecognizedClient|InvalidSignature)Exception$/;
@@ -124,22 +150,80 @@ const hex64 = fc.string({
   maxLength: 64,
 });
 
+const targetOf = (operation: OperationName) =>
+  `${serviceOf(operation).metadata.targetPrefix}.${operation}`;
+const cborPath = (operation: OperationName) =>
+  `/service/${serviceOf(operation).metadata.targetPrefix}/operation/${operation}`;
+
+/** A value as the endpoint's protocol encodes a body. */
+export const encode = (endpoint: Endpoint, value: unknown): Buffer =>
+  endpoint.protocol === 'json'
+    ? Buffer.from(JSON.stringify(value))
+    : // The encoder writes into a shared buffer: a copy.
+      Buffer.from(cbor.serialize(value));
+
+/** An answer of either protocol: its body as text and as bytes. */
+export type Answer = Awaited<ReturnType<typeof plain>>;
+
 /** Signs and sends `request` with fetch. */
-export async function call(meterd: FuzzTarget, what: string, request: RawCall) {
+export async function call(meterd: FuzzTarget, what: string, request: RawCall): Promise<Answer> {
   const { headers, body } = await signCall(meterd.url, request);
   const { host: _, ...rest } = headers;
   try {
     return seen(
       meterd,
-      await plain(await fetch(`${meterd.url}/`, { method: 'POST', headers: rest, body })),
+      await plain(
+        await fetch(`${meterd.url}${request.path ?? '/'}`, { method: 'POST', headers: rest, body }),
+      ),
     );
   } catch (error) {
     throw new Error(`${what}: no answer (${(error as Error).message})`, { cause: error });
   }
 }
 
+/** The call of `endpoint` as its protocol frames it, signed by the operation's caller. */
+export function framed(
+  endpoint: Endpoint,
+  body: string | Buffer,
+  overrides: RawCall = {},
+): RawCall {
+  const { operation } = endpoint;
+  return endpoint.protocol === 'json'
+    ? { target: targetOf(operation), credentials: CALLER[operation], body, ...overrides }
+    : {
+        operation: null,
+        path: cborPath(operation),
+        contentType: 'application/cbor',
+        headers: { 'smithy-protocol': 'rpc-v2-cbor' },
+        credentials: CALLER[operation],
+        body,
+        ...overrides,
+      };
+}
+
+/** An AWS-shaped error in the endpoint's protocol (CBOR errors decoded as the SDK does). */
+export function assertError(
+  endpoint: Endpoint,
+  answer: Answer,
+  type: string | RegExp | undefined,
+  what: string,
+) {
+  if (endpoint.protocol === 'json') assertAwsError(answer, type, what);
+  else assertCborError(answer, type, what);
+}
+
+/** A successful answer in the endpoint's protocol: an object. */
+function assertAnswer(endpoint: Endpoint, answer: Answer, what: string) {
+  const decoded: unknown =
+    endpoint.protocol === 'json' ? JSON.parse(answer.body) : cbor.deserialize(answer.bytes);
+  assert.equal(typeof decoded, 'object', what);
+  if (endpoint.protocol === 'cbor')
+    assert.equal(answer.headers['smithy-protocol'], 'rpc-v2-cbor', what);
+}
+
 // Valid requests of each operation, the starting points of mutations. None of them stores
-// anything: MeterUsage is a dry run, BatchMeterUsage names a customer who is not subscribed.
+// anything: MeterUsage is a dry run, BatchMeterUsage names a customer who is not subscribed,
+// GetEntitlements only reads (the second page of a customer's entitlements).
 function validInput(meterd: FuzzTarget, operation: OperationName): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000) - 120;
   const allocations = [{ AllocatedUsageQuantity: 1, Tags: [{ Key: 'team', Value: 'blue' }] }];
@@ -171,12 +255,53 @@ function validInput(meterd: FuzzTarget, operation: OperationName): Record<string
       };
     case 'RegisterUsage':
       return { ProductCode: 'acme-container', PublicKeyVersion: 1, Nonce: 'fuzz' };
+    case 'GetEntitlements':
+      return { ...ENTITLEMENTS_PAGE, NextToken: meterd.nextToken };
   }
+}
+
+/** The first page of the fuzzed customer's entitlements (it has two). */
+const ENTITLEMENTS_PAGE = {
+  ProductCode: 'acme-saas',
+  Filter: { CUSTOMER_AWS_ACCOUNT_ID: ['222222222222'] },
+  MaxResults: 1,
+};
+
+/**
+ * Readies a running meterd (the fixture catalog) for fuzzing: a live registration token, and
+ * entitlements on an agreement, with the NextToken of their second page.
+ */
+export async function fuzzTarget(
+  meterd: { url: string; admin: Meterd['admin'] },
+  hooks: Pick<FuzzTarget, 'count' | 'answered'>,
+): Promise<FuzzTarget> {
+  const minted = await meterd.admin<{ registrationToken: string }>('POST', '/registration-tokens', {
+    productCode: 'acme-saas',
+    customerAWSAccountId: '222222222222',
+  });
+  const arn = encodeURIComponent(
+    'arn:aws:license-manager::222222222222:license:l-0123456789abcdef',
+  );
+  const put = await meterd.admin('PUT', `/agreements/${arn}/entitlements`, {
+    entitlements: [
+      { dimension: 'requests', integerValue: 1000 },
+      { dimension: 'storage_gb', integerValue: 50 },
+    ],
+  });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  const first = await call(
+    { url: meterd.url, registrationToken: '', nextToken: '', count() {} },
+    'the first page of entitlements',
+    framed({ operation: 'GetEntitlements', protocol: 'json' }, JSON.stringify(ENTITLEMENTS_PAGE)),
+  );
+  const nextToken = (JSON.parse(first.body) as { NextToken?: string }).NextToken;
+  assert.ok(nextToken, `a NextToken: ${first.status} ${first.body}`);
+  return { url: meterd.url, registrationToken: minted.body.registrationToken, nextToken, ...hooks };
 }
 
 type Path = Array<string | number>;
 
-/** Every member present in `value`, with its shape in the API model. */
+/** Every member present in `value`, with its shape in the API model (a map's values too). */
 function membersOf(shape: Shape, value: unknown, path: Path = []): Array<[Path, Shape]> {
   const found: Array<[Path, Shape]> = [];
   if (shape.kind === 'structure')
@@ -185,6 +310,9 @@ function membersOf(shape: Shape, value: unknown, path: Path = []): Array<[Path, 
       if (item === undefined) continue;
       found.push([[...path, name], member], ...membersOf(member, item, [...path, name]));
     }
+  if (shape.kind === 'map')
+    for (const [key, item] of Object.entries(value as Record<string, unknown>))
+      found.push([[...path, key], shape.value], ...membersOf(shape.value, item, [...path, key]));
   if (shape.kind === 'list')
     (value as unknown[]).forEach((item, i) =>
       found.push([[...path, i], shape.member], ...membersOf(shape.member, item, [...path, i])),
@@ -208,25 +336,30 @@ const fraction = fc
 const boolean = fc.boolean();
 const list = fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 });
 const object = fc.dictionary(text, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
+// What CBOR has and JSON has not: byte strings, and timestamps (tag 1).
+const bytes = fc.uint8Array({ maxLength: 16 });
+const timestamp = fc.date({ noInvalidDate: true }).map(dateToTag);
 
-/** JSON values that are not of the shape's kind. */
-function wrongType(shape: Shape): fc.Arbitrary<unknown> {
+/** Values that are not of the shape's kind (in CBOR, also its byte strings and timestamps). */
+function wrongType(shape: Shape, protocol: Endpoint['protocol']): fc.Arbitrary<unknown> {
+  const cborOnly =
+    protocol === 'cbor' ? [bytes, ...(shape.kind === 'timestamp' ? [] : [timestamp])] : [];
   switch (shape.kind) {
     case 'string':
-      return fc.oneof(integer, fraction, boolean, list, object);
+      return fc.oneof(integer, fraction, boolean, list, object, ...cborOnly);
     case 'integer':
-      return fc.oneof(text, fraction, boolean, list, object);
+      return fc.oneof(text, fraction, boolean, list, object, ...cborOnly);
     case 'number':
-      return fc.oneof(text, boolean, list, object);
+      return fc.oneof(text, boolean, list, object, ...cborOnly);
     case 'timestamp': // any finite number is a timestamp
-      return fc.oneof(text, boolean, list, object);
+      return fc.oneof(text, boolean, list, object, ...cborOnly);
     case 'boolean':
-      return fc.oneof(text, integer, list, object);
+      return fc.oneof(text, integer, list, object, ...cborOnly);
     case 'list':
-      return fc.oneof(text, integer, boolean, object);
+      return fc.oneof(text, integer, boolean, object, ...cborOnly);
     case 'structure':
     case 'map':
-      return fc.oneof(text, integer, boolean, list);
+      return fc.oneof(text, integer, boolean, list, ...cborOnly);
   }
 }
 
@@ -247,7 +380,19 @@ function violation(shape: Shape, current: unknown): fc.Arbitrary<unknown> | unde
       if (shape.max !== undefined)
         options.push(fc.string({ minLength: shape.max + 1, maxLength: shape.max + 50 }));
       if (shape.min) options.push(fc.constant(''));
-      if (shape.pattern) options.push(fc.constant(`~${s}`));
+      if (shape.pattern) {
+        const pattern = shape.pattern;
+        const breaking = [`~${s}`, '', ' ', '\t\n '].filter((t) => !pattern.test(t));
+        if (breaking.length > 0) options.push(fc.constantFrom(...breaking));
+      }
+      if (shape.enum) {
+        const values = shape.enum;
+        options.push(
+          fc
+            .oneof(text, fc.constant(s.toLowerCase()), fc.constant(`${s} `))
+            .filter((t) => !values.includes(t)),
+        );
+      }
       break;
     }
     case 'integer':
@@ -263,6 +408,21 @@ function violation(shape: Shape, current: unknown): fc.Arbitrary<unknown> | unde
         options.push(fc.constant(Array(shape.max + 1).fill(current[0])));
       if (shape.min) options.push(fc.constant([]));
       break;
+    case 'map': {
+      // A key outside the key's enum, or a value that is null.
+      const entries = Object.entries(current as object);
+      const values = shape.key.kind === 'string' ? shape.key.enum : undefined;
+      if (values)
+        options.push(
+          fc
+            .oneof(text, fc.constantFrom(...values.map((v) => v.toLowerCase()), '__proto__'))
+            .filter((k) => !values.includes(k))
+            .map((key) => Object.fromEntries([...entries, [key, entries[0]?.[1] ?? ['x']]])),
+        );
+      if (entries.length > 0)
+        options.push(fc.constant(Object.fromEntries(entries.map(([k]) => [k, null]))));
+      break;
+    }
     case 'structure':
       for (const name of shape.required ?? [])
         options.push(
@@ -272,30 +432,33 @@ function violation(shape: Shape, current: unknown): fc.Arbitrary<unknown> | unde
         );
       break;
     case 'boolean':
+    case 'number':
       break;
   }
   return options.length > 0 ? fc.oneof(...options) : undefined;
 }
 
-/** A valid request of some operation with one member replaced by a value of the wrong type. */
+/** A valid request of some endpoint with one member replaced by a value of the wrong type. */
 const typeConfusion = (meterd: FuzzTarget) =>
-  fc.constantFrom(...OPERATIONS).chain((operation) => {
-    const input = validInput(meterd, operation);
+  fc.constantFrom(...ENDPOINTS).chain((endpoint) => {
+    const input = validInput(meterd, endpoint.operation);
     return fc
-      .constantFrom(...membersOf(inputShapes[operation], input))
+      .constantFrom(...membersOf(inputShapes[endpoint.operation], input))
       .chain(([path, shape]) =>
-        wrongType(shape).map((value) => ({ operation, path, body: setAt(input, path, value) })),
+        wrongType(shape, endpoint.protocol).map((value) => ({
+          endpoint,
+          path,
+          body: setAt(input, path, value),
+        })),
       );
   });
 
-/** A valid request of some operation with one member breaking one of its constraints. */
+/** A valid request of some endpoint with one member breaking one of its constraints. */
 const constraintViolation = (meterd: FuzzTarget) =>
-  fc.constantFrom(...OPERATIONS).chain((operation) => {
-    const input = validInput(meterd, operation);
-    const members: Array<[Path, Shape]> = [
-      [[], inputShapes[operation]],
-      ...membersOf(inputShapes[operation], input),
-    ];
+  fc.constantFrom(...ENDPOINTS).chain((endpoint) => {
+    const input = validInput(meterd, endpoint.operation);
+    const shape = inputShapes[endpoint.operation];
+    const members: Array<[Path, Shape]> = [[[], shape], ...membersOf(shape, input)];
     const breakable = members
       .map(([path, shape]) => {
         const current =
@@ -304,7 +467,7 @@ const constraintViolation = (meterd: FuzzTarget) =>
         return (
           arb &&
           arb.map((value) => ({
-            operation,
+            endpoint,
             path,
             body: path.length === 0 ? value : setAt(input, path, value),
           }))
@@ -314,55 +477,119 @@ const constraintViolation = (meterd: FuzzTarget) =>
     return fc.oneof(...breakable);
   });
 
+/** Printable ASCII, never empty. */
+const visible = fc.string({
+  unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  minLength: 1,
+  maxLength: 60,
+});
+
+/** The head of a CBOR item of major type `major` with argument `n` (a length, for strings and containers). */
+function cborHead(major: number, n: number | bigint): Buffer {
+  const m = major << 5;
+  const value = BigInt(n);
+  if (value < 24n) return Buffer.from([m | Number(value)]);
+  if (value < 0x100n) return Buffer.from([m | 24, Number(value)]);
+  const [info, size] = value < 0x10000n ? [25, 2] : value < 0x100000000n ? [26, 4] : [27, 8];
+  return Buffer.concat([Buffer.from([m | info]), bigEndian(value, size)]);
+}
+
+function bigEndian(value: bigint, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  for (let i = size - 1, v = value; i >= 0; i--, v >>= 8n) out[i] = Number(v & 0xffn);
+  return out;
+}
+
+/** A CBOR text string. */
+const cborText = (s: string) => {
+  const bytes = Buffer.from(s);
+  return Buffer.concat([cborHead(3, bytes.length), bytes]);
+};
+
+/**
+ * `value` in CBOR with indefinite lengths, as hex: every map and list (ended by a break), and
+ * also every text string in two chunks. Both are well formed and mean `value`.
+ */
+function indefinite(value: unknown): string[] {
+  const encode = (v: unknown, chunked: boolean): Buffer => {
+    if (Array.isArray(v))
+      return Buffer.concat([
+        Buffer.from([0x9f]),
+        ...v.map((x) => encode(x, chunked)),
+        Buffer.from([0xff]),
+      ]);
+    if (v !== null && typeof v === 'object')
+      return Buffer.concat([
+        Buffer.from([0xbf]),
+        ...Object.entries(v).flatMap(([k, x]) => [encode(k, chunked), encode(x, chunked)]),
+        Buffer.from([0xff]),
+      ]);
+    if (typeof v === 'string' && chunked && v.length > 1) {
+      const half = Math.floor(v.length / 2);
+      return Buffer.concat([
+        Buffer.from([0x7f]),
+        cborText(v.slice(0, half)),
+        cborText(v.slice(half)),
+        Buffer.from([0xff]),
+      ]);
+    }
+    return Buffer.from(cbor.serialize(v));
+  };
+  return [encode(value, false).toString('hex'), encode(value, true).toString('hex')];
+}
+
+/** A body as the fuzzer shows it in a failure: JSON text, or CBOR as hex. */
+const shown = (endpoint: Endpoint, body: Buffer, length = 200) =>
+  endpoint.protocol === 'json'
+    ? body.toString('utf8').slice(0, length)
+    : `cbor ${body.subarray(0, length / 2).toString('hex')}`;
+
 function assertNo5xx(answer: { status: number; body: string }, what: string) {
   assert.ok(answer.status < 500, `${what}: ${answer.status} ${answer.body.slice(0, 300)}`);
 }
 
 /** Every family, in the order the test runs them. */
 export const FAMILIES: Family[] = [
-  family('answers wrong JSON types with SerializationException', async (meterd) => {
-    return fuzz(400, [typeConfusion(meterd)], async ({ operation, path, body }) => {
-      meterd.count('type confusions');
-      const what = `${operation} with ${path.join('.')} = ${JSON.stringify(body).slice(0, 200)}`;
-      const answer = await call(meterd, what, {
-        operation,
-        credentials: CALLER[operation],
-        body: JSON.stringify(body),
+  family(
+    'answers wrong types, in JSON and in CBOR, with SerializationException',
+    async (meterd) => {
+      return fuzz(325, [typeConfusion(meterd)], async ({ endpoint, path, body }) => {
+        meterd.count('type confusions');
+        const encoded = encode(endpoint, body);
+        const what = `${named(endpoint)} with ${path.join('.')} of the wrong type: ${shown(endpoint, encoded)}`;
+        const answer = await call(meterd, what, framed(endpoint, encoded));
+        assertError(endpoint, answer, 'SerializationException', what);
       });
-      assertAwsError(answer, 'SerializationException', what);
-    });
-  }),
+    },
+  ),
 
   family('answers constraint violations with an AWS-shaped 4xx', async (meterd) => {
-    return fuzz(400, [constraintViolation(meterd)], async ({ operation, path, body }) => {
+    return fuzz(325, [constraintViolation(meterd)], async ({ endpoint, path, body }) => {
       meterd.count('constraint violations');
-      const what = `${operation} with ${path.join('.') || 'the input'} broken: ${JSON.stringify(body).slice(0, 200)}`;
-      const answer = await call(meterd, what, {
-        operation,
-        credentials: CALLER[operation],
-        body: JSON.stringify(body),
-      });
-      assertAwsError(answer, undefined, what);
+      const encoded = encode(endpoint, body);
+      const what = `${named(endpoint)} with ${path.join('.') || 'the input'} broken: ${shown(endpoint, encoded)}`;
+      const answer = await call(meterd, what, framed(endpoint, encoded));
+      assertError(endpoint, answer, undefined, what);
     });
   }),
 
   family(
-    'never fails on an arbitrary JSON object, with or without the real member names',
+    'never fails on an arbitrary JSON or CBOR object, with or without the real member names',
     async (meterd) => {
-      const names = [...new Set(OPERATIONS.flatMap((o) => Object.keys(inputShapes[o].members)))];
+      const names = [
+        ...new Set(operationNames.flatMap((o) => Object.keys(inputShapes[o].members))),
+        ...['CUSTOMER_IDENTIFIER', 'DIMENSION', 'CUSTOMER_AWS_ACCOUNT_ID', 'LICENSE_ARN'],
+      ];
       const key = fc.oneof(fc.constantFrom(...names, '__proto__', 'constructor'), text);
       const body = fc.dictionary(key, fc.jsonValue({ maxDepth: 4 }), { maxKeys: 8 });
-      return fuzz(300, [fc.constantFrom(...OPERATIONS), body], async (operation, value) => {
-        meterd.count('arbitrary JSON objects');
-        const what = `${operation} with ${JSON.stringify(value).slice(0, 300)}`;
-        const answer = await call(meterd, what, {
-          operation,
-          credentials: CALLER[operation],
-          body: JSON.stringify(value),
-        });
+      return fuzz(275, [fc.constantFrom(...ENDPOINTS), body], async (endpoint, value) => {
+        meterd.count('arbitrary objects');
+        const encoded = encode(endpoint, value);
+        const what = `${named(endpoint)} with ${shown(endpoint, encoded, 300)}`;
+        const answer = await call(meterd, what, framed(endpoint, encoded));
         // An object that happens to be a valid call may succeed (an empty batch does).
-        if (answer.status === 200) JSON.parse(answer.body);
-        else assertAwsError(answer, undefined, what);
+        if (answer.status === 200) assertAnswer(endpoint, answer, what);
+        else assertError(endpoint, answer, undefined, what);
       });
     },
   ),
@@ -382,14 +609,14 @@ export const FAMILIES: Family[] = [
         fc.uint8Array({ minLength: 1, maxLength: 512 }).map((b) => Buffer.from(b)),
         // A valid body cut short.
         fc
-          .tuple(fc.constantFrom(...OPERATIONS), fc.double({ min: 0, max: 1, noNaN: true }))
+          .tuple(fc.constantFrom(...operationNames), fc.double({ min: 0, max: 1, noNaN: true }))
           .map(([operation, at]) => {
             const json = JSON.stringify(validInput(meterd, operation));
             return Buffer.from(json.slice(0, Math.max(1, Math.floor(json.length * at) - 1)));
           })
           .filter((b) => b.toString().trim() !== ''),
         // A valid body with invalid UTF-8 inside a string.
-        fc.tuple(fc.constantFrom(...OPERATIONS), invalidUtf8).map(([operation, bytes]) => {
+        fc.tuple(fc.constantFrom(...operationNames), invalidUtf8).map(([operation, bytes]) => {
           const json = JSON.stringify(validInput(meterd, operation));
           const quote = json.indexOf('"', json.indexOf(':'));
           return Buffer.concat([
@@ -403,16 +630,13 @@ export const FAMILIES: Family[] = [
           .oneof(fc.jsonValue(), fc.array(fc.jsonValue()))
           .map((v) => Buffer.from(JSON.stringify(v))),
       );
-      return fuzz(300, [fc.constantFrom(...OPERATIONS), bodies], async (operation, body) => {
-        meterd.count('raw bodies');
+      return fuzz(250, [fc.constantFrom(...JSON_ENDPOINTS), bodies], async (endpoint, body) => {
+        meterd.count('raw JSON bodies');
         // Random bytes may happen to be an object (`{}`) or blank: validation answers those.
-        const what = `${operation} with ${JSON.stringify(body.toString('latin1').slice(0, 200))}`;
-        const answer = await call(meterd, what, {
-          operation,
-          credentials: CALLER[operation],
-          body,
-        });
-        assertAwsError(answer, /^(Serialization|Validation)Exception$/, what);
+        const what = `${named(endpoint)} with ${JSON.stringify(body.toString('latin1').slice(0, 200))}`;
+        const answer = await call(meterd, what, framed(endpoint, body));
+        // The entitlement service's validation error is InvalidParameterException.
+        assertAwsError(answer, /^(Serialization|Validation|InvalidParameter)Exception$/, what);
       });
     },
   ),
@@ -426,7 +650,13 @@ export const FAMILIES: Family[] = [
           const close = open === '[' ? ']' : '}';
           return `${open.repeat(depth)}0${close.repeat(depth)}`;
         });
-      const where = fc.constantFrom('UsageRecords', 'RegistrationToken', 'Unknown', 'Tags');
+      const where = fc.constantFrom(
+        'UsageRecords',
+        'RegistrationToken',
+        'Unknown',
+        'Tags',
+        'Filter',
+      );
       const bodies = fc.oneof(
         // Nested deeper than meterd accepts, under a real or an unknown member.
         fc.tuple(where, nested).map(([name, value]) => `{"${name}": ${value}}`),
@@ -458,14 +688,10 @@ export const FAMILIES: Family[] = [
               `{"UsageRecords": [{"Timestamp": ${n}, "Quantity": ${n}, "Dimension": "requests"}], "PublicKeyVersion": ${n}, "UsageQuantity": ${n}, "Timestamp": ${n}}`,
           ),
       );
-      return fuzz(60, [fc.constantFrom(...OPERATIONS), bodies], async (operation, body) => {
+      return fuzz(60, [fc.constantFrom(...JSON_ENDPOINTS), bodies], async (endpoint, body) => {
         meterd.count('huge or nested bodies');
-        const what = `${operation} with a ${body.length}-byte body ${body.slice(0, 80)}`;
-        const answer = await call(meterd, what, {
-          operation,
-          credentials: CALLER[operation],
-          body,
-        });
+        const what = `${named(endpoint)} with a ${body.length}-byte body ${body.slice(0, 80)}`;
+        const answer = await call(meterd, what, framed(endpoint, body));
         if (Buffer.byteLength(body) > MB)
           assertAwsError(answer, 'RequestEntityTooLargeException', what);
         else assertAwsError(answer, undefined, what);
@@ -524,19 +750,18 @@ export const FAMILIES: Family[] = [
         },
         { requiredKeys: [] },
       );
-      return fuzz(300, [fc.constantFrom(...OPERATIONS), headers], async (operation, extra) => {
+      return fuzz(275, [fc.constantFrom(...ENDPOINTS), headers], async (endpoint, extra) => {
         meterd.count('garbled signatures');
-        const what = `${operation} with ${JSON.stringify(extra)}`;
-        const response = await fetch(`${meterd.url}/`, {
+        const what = `${named(endpoint)} with ${JSON.stringify(extra)}`;
+        const body = encode(endpoint, validInput(meterd, endpoint.operation));
+        const request = framed(endpoint, body, { unsigned: true });
+        const { host: _, ...unsigned } = (await signCall(meterd.url, request)).headers;
+        const response = await fetch(`${meterd.url}${request.path ?? '/'}`, {
           method: 'POST',
-          headers: {
-            'content-type': 'application/x-amz-json-1.1',
-            'x-amz-target': `AWSMPMeteringService.${operation}`,
-            ...extra,
-          },
-          body: JSON.stringify(validInput(meterd, operation)),
+          headers: { ...unsigned, ...extra },
+          body,
         });
-        assertAwsError(seen(meterd, await plain(response)), AUTH_ERROR, what);
+        assertError(endpoint, seen(meterd, await plain(response)), AUTH_ERROR, what);
       });
     },
   ),
@@ -544,62 +769,322 @@ export const FAMILIES: Family[] = [
   family(
     'answers wrong content types with 415 and wrong targets with UnknownOperationException',
     async (meterd) => {
-      const printable = fc.string({
-        unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
-        minLength: 1,
-        maxLength: 60,
-      });
       const contentType = fc
         .oneof(
-          printable,
+          visible,
           fc.constantFrom(
             'text/plain',
             'application/xml',
             'application/json-patch+json',
             'multipart/form-data; boundary=x',
             'application/x-amz-json-1.2',
+            'application/cbor',
           ),
         )
         .filter(
           (t) => t.trim() !== '' && !ACCEPTED_TYPES.includes(t.split(';')[0]!.trim().toLowerCase()),
         );
+      const targets = JSON_ENDPOINTS.map((e) => targetOf(e.operation));
       const target = fc
         .oneof(
-          printable,
-          fc.constantFrom(...OPERATIONS).map((o) => `AWSMPMeteringService.${o.toLowerCase()}`),
-          fc.constantFrom(...OPERATIONS).map((o) => `AWSMPMeteringService.${o}.Extra`),
-          fc.constantFrom(
-            'AWSMPMeteringService.',
-            'AWSMPMeteringService.__proto__',
-            'AWSMPMeteringService.constructor',
-            'AWSMPMeteringService.toString',
-            '.BatchMeterUsage',
-          ),
+          visible,
+          fc.constantFrom(...targets).map((t) => t.replace(/\.(.*)$/, (o) => o.toLowerCase())),
+          fc.constantFrom(...targets).map((t) => `${t}.Extra`),
+          fc
+            .constantFrom(...SERVICES.map((s) => s.metadata.targetPrefix))
+            .chain((prefix) =>
+              fc.constantFrom(
+                `${prefix}.`,
+                `${prefix}.__proto__`,
+                `${prefix}.constructor`,
+                `${prefix}.toString`,
+                ...operationNames.map((o) => `${prefix}.${o}`),
+              ),
+            ),
+          fc.constantFrom(...operationNames).map((o) => `.${o}`),
         )
-        .filter((t) => !OPERATIONS.some((o) => t.trim() === `AWSMPMeteringService.${o}`));
+        .filter((t) => !targets.includes(t.trim()));
       return fuzz(
-        200,
+        175,
         [
-          fc.constantFrom(...OPERATIONS),
+          fc.constantFrom(...JSON_ENDPOINTS),
           fc.oneof(
             contentType.map((value) => ({ contentType: value })),
             target.map((value) => ({ target: value })),
           ),
         ],
-        async (operation, broken) => {
+        async (endpoint, broken) => {
           meterd.count('content types and targets');
-          const what = `${operation} with ${JSON.stringify(broken)}`;
-          const answer = await call(meterd, what, {
-            operation,
-            credentials: CALLER[operation],
-            body: JSON.stringify(validInput(meterd, operation)),
-            ...broken,
-          });
+          const what = `${named(endpoint)} with ${JSON.stringify(broken)}`;
+          const body = encode(endpoint, validInput(meterd, endpoint.operation));
+          const answer = await call(meterd, what, framed(endpoint, body, broken));
           assertAwsError(
             answer,
             'contentType' in broken ? 'UnsupportedMediaTypeException' : 'UnknownOperationException',
             what,
           );
+        },
+      );
+    },
+  ),
+
+  family(
+    'answers RPC v2 CBOR with a wrong content type (415), smithy-protocol header or path (404), in CBOR',
+    async (meterd) => {
+      const contentType = fc
+        .oneof(
+          visible,
+          fc.constantFrom(
+            'application/json',
+            'application/x-amz-json-1.1',
+            'application/cbor-seq',
+            'application/octet-stream',
+            'text/plain',
+          ),
+        )
+        .filter(
+          (t) => t.trim() !== '' && t.split(';')[0]!.trim().toLowerCase() !== 'application/cbor',
+        );
+      // The header left out, or any other value (HTTP trims the ends of a value).
+      const protocol = fc
+        .oneof(
+          fc.constant(null),
+          visible,
+          fc.constantFrom(
+            '',
+            'rpc-v2-json',
+            'RPC-V2-CBOR',
+            'rpc-v2-cbor, rpc-v2-cbor',
+            'rpcv2cbor',
+          ),
+        )
+        .filter((p) => p === null || p.trim() !== 'rpc-v2-cbor');
+      const segment = fc.stringMatching(/^[A-Za-z0-9._~-]{1,30}$/);
+      const prefixes = SERVICES.map((s) => s.metadata.targetPrefix);
+      const path = fc
+        .oneof(
+          fc
+            .tuple(
+              fc.oneof(
+                fc.constantFrom(...prefixes, ...prefixes.map((p) => p.toLowerCase())),
+                segment,
+              ),
+              fc.oneof(
+                fc.constantFrom(...operationNames, '__proto__', 'constructor', 'toString'),
+                fc.constantFrom(...operationNames).map((o) => o.toLowerCase()),
+                segment,
+              ),
+            )
+            .map(([service, operation]) => `/service/${service}/operation/${operation}`),
+          fc
+            .constantFrom(...CBOR_ENDPOINTS)
+            .chain(({ operation }) =>
+              fc.constantFrom(
+                `${cborPath(operation)}/extra`,
+                cborPath(operation).replace('/operation/', '/operations/'),
+                cborPath(operation).replace(/\/operation\/.*/, ''),
+                `${cborPath(operation)}.json`,
+                '/service/',
+              ),
+            ),
+        )
+        .filter((p) => !CBOR_ENDPOINTS.some((e) => cborPath(e.operation) === p));
+      return fuzz(
+        150,
+        [
+          fc.constantFrom(...CBOR_ENDPOINTS),
+          fc.oneof(
+            contentType.map((value) => ({ contentType: value })),
+            protocol.map((value) => ({ protocol: value })),
+            path.map((value) => ({ path: value })),
+          ),
+        ],
+        async (endpoint, broken) => {
+          meterd.count('CBOR content types, protocol headers and paths');
+          const what = `${named(endpoint)} with ${JSON.stringify(broken)}`;
+          const body = encode(endpoint, validInput(meterd, endpoint.operation));
+          const overrides: RawCall =
+            'protocol' in broken
+              ? { headers: broken.protocol === null ? {} : { 'smithy-protocol': broken.protocol } }
+              : broken;
+          const answer = await call(meterd, what, framed(endpoint, body, overrides));
+          assertCborError(
+            answer,
+            'contentType' in broken
+              ? 'UnsupportedMediaTypeException'
+              : 'protocol' in broken
+                ? 'SerializationException'
+                : 'UnknownOperationException',
+            what,
+          );
+          if ('path' in broken) assert.equal(answer.status, 404, what);
+        },
+      );
+    },
+  ),
+
+  family(
+    'answers malformed, truncated and adversarial CBOR with an AWS-shaped 4xx in CBOR',
+    async (meterd) => {
+      const valid = (endpoint: Endpoint) =>
+        encode(endpoint, validInput(meterd, endpoint.operation));
+      const at = fc.double({ min: 0, max: 1, noNaN: true });
+      const member = fc.constantFrom('ProductCode', 'Filter', 'NextToken', 'MaxResults', 'Unknown');
+      /** A map of one member whose value is `value` (raw CBOR). */
+      const under = (name: string, value: Buffer) =>
+        Buffer.concat([Buffer.from([0xa1]), cborText(name), value]);
+      const body = (endpoint: Endpoint) =>
+        fc.oneof(
+          // Random bytes.
+          fc
+            .uint8Array({ minLength: 1, maxLength: 512 })
+            .map((b) => ({ kind: 'random bytes', bytes: Buffer.from(b) })),
+          // A valid body cut short: never a whole item.
+          at.map((where) => {
+            const whole = valid(endpoint);
+            return {
+              kind: 'truncated',
+              bytes: whole.subarray(0, Math.max(1, Math.floor(whole.length * where) - 1)),
+              type: 'SerializationException',
+            };
+          }),
+          // A valid body with one byte changed.
+          fc.tuple(at, fc.integer({ min: 0, max: 255 })).map(([where, byte]) => {
+            const bytes = Buffer.from(valid(endpoint));
+            bytes[Math.min(bytes.length - 1, Math.floor(bytes.length * where))] = byte;
+            return { kind: 'a byte changed', bytes };
+          }),
+          // A whole item that is not a map.
+          fc
+            .constantFrom(
+              '00',
+              '20',
+              '3bffffffffffffffff',
+              '1bffffffffffffffff',
+              '4100',
+              '6161',
+              '820102',
+              '80',
+              'c11a5f000000',
+              'c0647465787421',
+              'f4',
+              'f5',
+              'f6',
+              'f7',
+              'f97e00',
+              'f90000',
+              'fb3ff8000000000000',
+              'f820',
+            )
+            .map((hex) => ({
+              kind: 'not a map',
+              bytes: Buffer.from(hex, 'hex'),
+              type: 'SerializationException',
+            })),
+          // A length far beyond the body, at the top or under a member.
+          fc
+            .tuple(
+              fc.constantFrom(2, 3, 4, 5),
+              fc.constantFrom(0xffff, 2 ** 31, 2 ** 32 - 1, 2 ** 53, 2n ** 64n - 1n),
+              fc.uint8Array({ maxLength: 16 }),
+              fc.option(member),
+            )
+            .map(([major, length, rest, name]) => {
+              const item = Buffer.concat([cborHead(major, length), Buffer.from(rest)]);
+              return {
+                kind: 'huge length',
+                bytes: name === null ? item : under(name, item),
+                type: 'SerializationException',
+              };
+            }),
+          // Nested deeper than meterd accepts (up to about a megabyte of nesting).
+          fc
+            .tuple(
+              fc.integer({ min: 33, max: 300_000 }),
+              fc.constantFrom('81', 'a16161', '9f', 'c6', 'bf6161'),
+              member,
+            )
+            .map(([depth, open, name]) => ({
+              kind: 'deep nesting',
+              bytes: under(
+                name,
+                Buffer.concat([Buffer.from(open.repeat(depth), 'hex'), Buffer.from([0])]),
+              ),
+            })),
+          // Indefinite-length items: well formed (a valid call), or broken.
+          fc
+            .constantFrom(
+              ...indefinite(validInput(meterd, endpoint.operation)),
+              'bf', // never ended
+              'ff', // a break with nothing to end
+              'bf6b50726f64756374436f6465ff', // a key with no value
+              'bf6b50726f64756374436f64657f4161ffff', // a byte string chunk in a text string
+              'bf6b50726f64756374436f64657f7f6161ffffff', // a text string chunk that is indefinite
+              'bf6b50726f64756374436f64659f', // a list never ended
+              'a16b50726f64756374436f6465ff', // a break in a definite map
+            )
+            .map((hex) => ({ kind: 'indefinite length', bytes: Buffer.from(hex, 'hex') })),
+          // Reserved and unassigned initial bytes, at the top or under a member.
+          fc
+            .tuple(
+              fc.constantFrom(
+                '1c',
+                '3d',
+                '5e',
+                '7c',
+                '9d',
+                'be',
+                'dc',
+                'fc',
+                'fd',
+                'fe',
+                'f800',
+                'f818',
+              ),
+              fc.option(member),
+            )
+            .map(([hex, name]) => ({
+              kind: 'reserved byte',
+              bytes: name === null ? Buffer.from(hex, 'hex') : under(name, Buffer.from(hex, 'hex')),
+            })),
+          // Keys that are not text, a key given twice, text that is not UTF-8, bytes after the item.
+          fc
+            .constantFrom(
+              'a10102',
+              'a18000',
+              'a1416100',
+              'a1f600',
+              'a16646696c746572a101816161',
+              `a26b50726f64756374436f6465${cborText('acme-saas').toString('hex')}6b50726f64756374436f646563616263`,
+              'a16b50726f64756374436f646562c328',
+              'a16b50726f64756374436f6465c11a5f000000',
+            )
+            .map((hex) => ({ kind: 'odd map', bytes: Buffer.from(hex, 'hex') })),
+          fc.uint8Array({ minLength: 1, maxLength: 16 }).map((rest) => ({
+            kind: 'trailing bytes',
+            bytes: Buffer.concat([valid(endpoint), Buffer.from(rest)]),
+          })),
+          // Over 1 MB: a 413.
+          fc.integer({ min: MB, max: Math.floor(1.2 * MB) }).map((length) => ({
+            kind: 'over 1 MB',
+            bytes: under('ProductCode', cborText('x'.repeat(length))),
+            type: 'RequestEntityTooLargeException',
+          })),
+        );
+      return fuzz(
+        200,
+        [
+          fc
+            .constantFrom(...CBOR_ENDPOINTS)
+            .chain((e) => body(e).map((b) => ({ endpoint: e, ...b }))),
+        ],
+        async ({ endpoint, kind, bytes, ...expected }) => {
+          meterd.count('malformed CBOR bodies');
+          const what = `${named(endpoint)}, ${kind}: ${bytes.length} bytes ${shown(endpoint, bytes)}`;
+          const answer = await call(meterd, what, framed(endpoint, bytes));
+          // A change may leave a valid call (a byte of a filter value), and indefinite lengths are CBOR.
+          if (answer.status === 200 && !('type' in expected)) assertAnswer(endpoint, answer, what);
+          else assertCborError(answer, 'type' in expected ? expected.type : undefined, what);
         },
       );
     },

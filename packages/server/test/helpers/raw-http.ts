@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { cbor } from '@smithy/core/cbor';
 import { signCall, type RawCall } from './sign.js';
 
 export interface RawResponse {
@@ -152,11 +153,38 @@ export function assertAwsError(
   else if (type) assert.match(String(json.__type), type, context);
 }
 
-/** fetch's Response as the plain object `assertAwsError` takes. */
+/**
+ * An answer AWS SDKs can read as a Smithy RPC v2 CBOR error: 4xx, the protocol header, a CBOR
+ * map of `__type` (the shape id, in the service's namespace when the path names a service) and
+ * `message`, decoded with the SDK's own decoder.
+ */
+export function assertCborError(
+  answer: { status: number; headers: Record<string, string>; bytes: Buffer },
+  type?: string | RegExp,
+  what = '',
+): void {
+  const context = `${what}: ${answer.status} ${answer.bytes.toString('latin1').slice(0, 300)}`;
+  assert.ok(answer.status >= 400 && answer.status < 500, `a 4xx: ${context}`);
+  assert.equal(answer.headers['content-type'], 'application/cbor', context);
+  assert.equal(answer.headers['smithy-protocol'], 'rpc-v2-cbor', context);
+  assert.match(answer.headers['x-amzn-requestid'] ?? '', UUID, context);
+  const decoded = cbor.deserialize(answer.bytes) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(decoded).sort(), ['__type', 'message'], context);
+  assert.equal(typeof decoded.message, 'string', context);
+  const name = String(decoded.__type).split('#').at(-1);
+  assert.match(String(decoded.__type), /^(com\.amazonaws\.[a-z]+#)?[A-Za-z]+$/, context);
+  assert.equal(answer.headers['x-amzn-errortype'], name, context);
+  if (typeof type === 'string') assert.equal(name, type, context);
+  else if (type) assert.match(name!, type, context);
+}
+
+/** fetch's Response as the plain object `assertAwsError` and `assertCborError` take. */
 export async function plain(response: Response) {
+  const bytes = Buffer.from(await response.arrayBuffer());
   return {
     status: response.status,
     headers: Object.fromEntries(response.headers),
-    body: await response.text(),
+    body: bytes.toString('utf8'),
+    bytes,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * @module Raw AWS JSON 1.1 calls for protocol tests: builds a request, signs it with
- * @smithy/signature-v4 as an SDK would, and lets a test break it before sending it with fetch.
+ * @module Raw AWS JSON 1.1 (and Smithy RPC v2 CBOR) calls for protocol tests: builds a request,
+ * signs it with @smithy/signature-v4 as an SDK would, and lets a test break it before sending it
+ * with fetch.
  */
 
 import { Hash } from '@smithy/hash-node';
@@ -14,6 +15,10 @@ export interface RawCall {
   /** Overrides the whole X-Amz-Target header. */
   target?: string;
   body?: string | Buffer;
+  /** The request path (default `/`; RPC v2 CBOR names the operation in it). */
+  path?: string;
+  /** More headers, signed with the others (`smithy-protocol`). */
+  headers?: Record<string, string>;
   contentType?: string | null;
   credentials?: Credentials;
   region?: string;
@@ -40,7 +45,7 @@ export interface RawAnswer {
 export async function signCall(baseUrl: string, call: RawCall) {
   const url = new URL(baseUrl);
   const body = call.body ?? '{}';
-  const headers: Record<string, string> = { host: url.host };
+  const headers: Record<string, string> = { host: url.host, ...call.headers };
   const contentType =
     call.contentType === undefined ? 'application/x-amz-json-1.1' : call.contentType;
   if (contentType !== null) headers['content-type'] = contentType;
@@ -68,7 +73,7 @@ export async function signCall(baseUrl: string, call: RawCall) {
       protocol: url.protocol,
       hostname: url.hostname,
       port: Number(url.port),
-      path: '/',
+      path: call.path ?? '/',
       headers: toSign,
       body,
     }),

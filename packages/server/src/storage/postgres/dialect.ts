@@ -50,6 +50,15 @@ export class Statements {
   async all<T>(name: QueryName, values: Values = {}) {
     return (await this.query<T>(this.pool, name, values)).rows as T[];
   }
+  /** Runs a statement built for this call (its values inline), returning how many rows it touched. */
+  async run(db: Queryable, query: Compilable) {
+    const c = query.compile();
+    try {
+      return (await db.query(c.sql, c.parameters as unknown[])).rowCount ?? 0;
+    } catch (error) {
+      throw transient(error);
+    }
+  }
   /** Runs a query built for this call (its values inline), returning its rows. */
   async allOf<T>(query: Compilable, db: Queryable = this.pool) {
     const c = query.compile();

@@ -51,6 +51,8 @@ const IDLE_TIMEOUT_MS = 30_000;
 export interface PostgresOptions extends StoreObservers, Partial<PostgresTimeouts> {
   databaseUrl: string;
   poolSize?: number;
+  /** How often the catalog's version is read again (ms): the bound on seeing another instance's catalog change. */
+  catalogRefreshMs?: number;
 }
 
 export class PostgresStore extends StoreOfParts implements Store {
@@ -91,8 +93,11 @@ export class PostgresStore extends StoreOfParts implements Store {
     this.health = new WriteHealth(options.onWriteHealth);
     this.commits = new PgGroupCommit(this.pool, this.health, options.onCommit);
     this.notifications = new PostgresNotifications(this.pool, this.commits);
-    this.catalog = new PostgresCatalog(this.sql, this.commits, (client, change) =>
-      this.notifications.write(client, change),
+    this.catalog = new PostgresCatalog(
+      this.sql,
+      this.commits,
+      (client, change) => this.notifications.write(client, change),
+      options.catalogRefreshMs,
     );
     this.usage = new PostgresUsage(this.sql, this.commits);
     this.faults = new PostgresFaults(this.pool, this.commits);
@@ -103,6 +108,7 @@ export class PostgresStore extends StoreOfParts implements Store {
     const store = new PostgresStore(options);
     try {
       await migrate(store.pool);
+      await store.catalog.start();
     } catch (error) {
       await store.pool.end();
       throw error;
@@ -128,6 +134,7 @@ export class PostgresStore extends StoreOfParts implements Store {
     return this.health.status;
   }
   async close() {
+    this.catalog.stop();
     await this.commits.drain();
     await this.pool.end();
   }

@@ -6,7 +6,7 @@
  * keeps the live keys in the memory of the one process that owns the file.
  */
 
-import type { Kysely } from 'kysely';
+import { sql as raw, type Kysely } from 'kysely';
 import type { AuditEvent } from '../../audit/event.js';
 import type { UsagePart } from '../parts.js';
 import * as rows from '../rows.js';
@@ -18,7 +18,17 @@ import type {
   UsageOutcome,
   UsagePage,
   UsageRecordRow,
+  UsageReportQuery,
+  UsageReportRow,
 } from '../store.js';
+import {
+  reportPage,
+  reportQuery,
+  summaryDeltas,
+  summaryUpsert,
+  toReportRow,
+  type ReportDialect,
+} from '../usage-summary.js';
 import { postgresCompiler, type Statements } from './dialect.js';
 import type { PgGroupCommit } from './group-commit.js';
 
@@ -79,6 +89,19 @@ const countQuery = postgresCompiler
   .selectFrom('usage_records')
   .select((eb) => eb.fn.countAll().as('n'));
 
+/** Summary rows per upsert: 8 parameters each, within PostgreSQL's 65,535 a statement. */
+const SUMMARY_ROWS_PER_STATEMENT = 4000;
+
+/** A report's periods in PostgreSQL: hours are epoch milliseconds, cut in UTC. */
+const REPORT_DIALECT: ReportDialect = {
+  period: {
+    hour: raw<number>`hour`,
+    day: raw<number>`(hour / 86400000) * 86400000`,
+    month: raw<number>`(extract(epoch from date_trunc('month', to_timestamp(hour / 1000) at time zone 'UTC')) * 1000)::bigint`,
+  },
+  collate: raw` collate "C"`,
+};
+
 export class PostgresUsage implements UsagePart {
   constructor(
     private readonly sql: Statements,
@@ -119,6 +142,13 @@ export class PostgresUsage implements UsagePart {
           existing.set(row.dedupeKey, row);
         }
       }
+      // The summary counts each record once: those this call stored, rows in key order.
+      const deltas = summaryDeltas(records.filter((r) => created.has(r.meteringRecordId)));
+      for (let i = 0; i < deltas.length; i += SUMMARY_ROWS_PER_STATEMENT)
+        await this.sql.allOf(
+          summaryUpsert(postgresCompiler, deltas.slice(i, i + SUMMARY_ROWS_PER_STATEMENT)),
+          client,
+        );
       const outcomes = records.map((record): UsageOutcome =>
         created.has(record.meteringRecordId)
           ? { row: record, created: true }
@@ -140,6 +170,15 @@ export class PostgresUsage implements UsagePart {
     if (records.length <= filter.limit) return { records };
     records.length = filter.limit;
     return { records, next: records.at(-1)!.meteringRecordId };
+  }
+
+  async reportUsage(query: UsageReportQuery): Promise<UsageReportRow[]> {
+    return reportPage(query, async (window) => {
+      const found = await this.sql.allOf<Record<string, unknown>>({
+        compile: () => reportQuery(postgresCompiler, REPORT_DIALECT, window),
+      });
+      return found.map((r) => toReportRow(window, r));
+    });
   }
 
   async countUsage() {

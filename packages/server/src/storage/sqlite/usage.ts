@@ -11,7 +11,22 @@ import type { AuditEvent } from '../../audit/event.js';
 import type { UsagePart } from '../parts.js';
 import type { QueryName } from '../queries.js';
 import * as rows from '../rows.js';
-import type { UsageFilter, UsageOutcome, UsagePage, UsageRecordRow } from '../store.js';
+import type {
+  UsageFilter,
+  UsageOutcome,
+  UsagePage,
+  UsageRecordRow,
+  UsageReportQuery,
+  UsageReportRow,
+} from '../store.js';
+import {
+  reportPage,
+  reportQuery,
+  summaryDeltas,
+  toReportRow,
+  type ReportDialect,
+} from '../usage-summary.js';
+import { sql as raw } from 'kysely';
 import { sqliteCompiler, type Statements } from './dialect.js';
 import type { GroupCommit } from './group-commit.js';
 import { LiveKeys, MAX_RECORDS_PER_BATCH, type RecordRef } from './live-keys.js';
@@ -37,6 +52,16 @@ const LIVE_RECORDED_SINCE_MS = 7 * 3_600_000 + 10 * 60_000;
 const EXPIRY_GRACE_MS = 10 * 60_000;
 /** Batches a report reads at a time. */
 const PAGE_BATCHES = 256;
+
+/** A report's periods in SQLite: hours are epoch milliseconds, cut in UTC. */
+const REPORT_DIALECT: ReportDialect = {
+  period: {
+    hour: raw<number>`hour`,
+    day: raw<number>`(hour / 86400000) * 86400000`,
+    month: raw<number>`cast(strftime('%s', hour / 1000, 'unixepoch', 'start of month') as integer) * 1000`,
+  },
+  collate: raw``,
+};
 
 type Batches = Map<number, { batch: BatchRow; packed: PackedRecord[] }>;
 
@@ -136,6 +161,7 @@ export class SqliteUsage implements UsagePart {
               }
             });
           }
+        for (const delta of summaryDeltas(fresh.flat())) this.sql.run('addSummary', { ...delta });
         const { value, event } = settle(outcomes);
         this.sql.run('insertEvent', rows.eventParams(event));
         return value;
@@ -174,6 +200,18 @@ export class SqliteUsage implements UsagePart {
       if (batches.length < PAGE_BATCHES) return { records };
       from = batches.at(-1)!.seq + 1;
     }
+  }
+
+  /** Read from the summary; sums as bigints (SQLite's integers are 64-bit, exact). */
+  async reportUsage(query: UsageReportQuery): Promise<UsageReportRow[]> {
+    return reportPage(query, async (window) => {
+      const c = reportQuery(sqliteCompiler, REPORT_DIALECT, window);
+      const found = this.sql.db
+        .prepare(c.sql)
+        .safeIntegers(true)
+        .all(...(c.parameters as unknown[])) as Record<string, unknown>[];
+      return found.map((r) => toReportRow(window, r));
+    });
   }
 
   /** The records of every batch (`record_count` summed), not the rows of the log. */
