@@ -35,6 +35,7 @@ describe('console', { skip: NO_BROWSER }, () => {
   let page: Page;
   let receiver: Receiver;
   const cspErrors: string[] = [];
+  const pageErrors: string[] = [];
 
   before(async () => {
     [meterd, browser, receiver] = await Promise.all([
@@ -48,6 +49,7 @@ describe('console', { skip: NO_BROWSER }, () => {
     });
     page = await browser.newPage({ viewport: VIEWPORT, acceptDownloads: true });
     page.setDefaultTimeout(10_000);
+    page.on('pageerror', (error) => pageErrors.push(`${error.message}\n${error.stack ?? ''}`));
     page.on('console', (m) => {
       if (/Content.Security.Policy/i.test(m.text())) cspErrors.push(m.text());
     });
@@ -362,6 +364,7 @@ describe('console', { skip: NO_BROWSER }, () => {
     }
     assert.deepEqual(found, {});
     assert.deepEqual(cspErrors, []);
+    assert.deepEqual(pageErrors, []);
   });
 
   it('logs out: the session ends and the login shows again', async () => {

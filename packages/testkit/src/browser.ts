@@ -43,7 +43,12 @@ export async function openPage(page: Page, url: string, id: string): Promise<voi
   await page.goto('about:blank');
   await page.goto(`${url}/console/#/${id}`);
   await page.locator(`main[data-page="${id}"]`).waitFor();
-  await page.locator('[aria-busy="true"]').waitFor({ state: 'detached' });
+  // Until nothing on it is loading (there may be several parts, each loading on its own).
+  const busy = page.locator('[aria-busy="true"]');
+  for (let waited = 0; (await busy.count()) > 0; waited += 50) {
+    if (waited > 10_000) throw new Error(`the ${id} page is still loading after 10 s`);
+    await page.waitForTimeout(50);
+  }
 }
 
 const axeSource = readFileSync(

@@ -1,5 +1,6 @@
-// The overview: AWS calls, records metered and errors per hour over the last hours, from the
-// audit trail (at most MAX_EVENTS events are read), and the latest failures.
+// The overview: AWS calls and errors per hour over the last hours, from the audit trail (at
+// most MAX_EVENTS events are read), the records metered per hour, from the usage report (the
+// hourly summary: fast however many records are stored), and the latest failures.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
@@ -10,20 +11,18 @@ const PAGE = 1000;
 export const MAX_EVENTS = 20_000;
 const HOUR = 3600_000;
 
-/** The records an event stored: one for a MeterUsage, the results of a BatchMeterUsage. */
-function recordsOf(event) {
-  if (event.errorCode) return 0;
-  if (event.eventName === 'MeterUsage') return 1;
-  if (event.eventName === 'BatchMeterUsage') {
-    const results = event.responseElements?.results ?? [];
-    return results.filter((r) => r.status === 'Success').length;
-  }
-  return 0;
-}
-
 async function load(hours) {
   const end = Date.now();
   const start = Math.floor((end - hours * HOUR) / HOUR) * HOUR;
+  const slots = Math.ceil((end - start) / HOUR);
+  const report = api(
+    'GET',
+    `/reports/usage${query({
+      from: new Date(start).toISOString(),
+      to: new Date(start + slots * HOUR).toISOString(),
+      granularity: 'hour',
+    })}`,
+  );
   const events = [];
   let after;
   do {
@@ -35,7 +34,6 @@ async function load(hours) {
     after = page.nextToken;
   } while (after && events.length < MAX_EVENTS);
   const calls = events.filter((e) => e.userIdentity?.type !== 'Unknown');
-  const slots = Math.ceil((end - start) / HOUR);
   const rows = Array.from({ length: slots }, (_, i) => ({
     hour: new Date(start + i * HOUR).toISOString(),
     calls: 0,
@@ -46,8 +44,11 @@ async function load(hours) {
     const row = rows[Math.floor((Date.parse(e.eventTime) - start) / HOUR)];
     if (!row) continue;
     row.calls += 1;
-    row.records += recordsOf(e);
     if (e.errorCode) row.errors += 1;
+  }
+  for (const r of (await report).rows) {
+    const row = rows[Math.floor((Date.parse(r.period) - start) / HOUR)];
+    if (row) row.records += Number(r.records);
   }
   const failures = calls
     .filter((e) => e.errorCode)
@@ -100,6 +101,10 @@ export function Overview() {
               <dd id="total-errors">${total('errors')}</dd>
             </div>
           </dl>
+          <p class="note">
+            Calls and errors by the hour of the call, from the audit trail; records by the hour they
+            are for, from the usage report.
+          </p>
           ${d.partial && html`<p class="note">Only the first ${MAX_EVENTS} audit events of the window are counted; choose a shorter window.</p>`}
         </section>
         <section aria-labelledby="hours-h">
