@@ -263,7 +263,7 @@ describe('console', { skip: NO_BROWSER }, () => {
     assert.equal(body.agreements[0]?.status, 'unsubscribed');
   });
 
-  it('subscribes a buyer through the fulfillment URL and shows its answer', async () => {
+  it('subscribes a buyer through the fulfillment URL and shows its answer, and one whose payment fails', async () => {
     const customer = '700000000032';
     await openPage(page, meterd.url, 'customers');
     await page.getByLabel('Buyer account id').first().fill(customer);
@@ -279,11 +279,26 @@ describe('console', { skip: NO_BROWSER }, () => {
       `/agreements?customerAWSAccountId=${customer}`,
     );
     assert.equal(body.agreements.length, 1);
+
+    // A failed payment: the agreement kept suspended, nothing posted.
+    const failed = '700000000033';
+    await page.getByLabel('Buyer account id').first().fill(failed);
+    await page.getByLabel('The payment fails (subscribe-fail; nothing posted)').check();
+    await page.getByRole('button', { name: 'Subscribe', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'The payment failed' }).waitFor();
+    const suspended = await meterd.admin<{ agreements: Array<{ status: string }> }>(
+      'GET',
+      `/agreements?customerAWSAccountId=${failed}`,
+    );
+    assert.deepEqual(
+      suspended.body.agreements.map((a) => a.status),
+      ['suspended'],
+    );
+    assert.equal(receiver.received.filter((r) => r.path === '/fulfil').length, 1);
   });
 
   it('finds a call in the audit trail by its request id', async () => {
     const answer = await meterOne(minutesAgo(5));
-
     const requestId = answer.$metadata.requestId!;
     await openPage(page, meterd.url, 'audit');
     await page.getByLabel('Request id').fill(requestId);
