@@ -67,6 +67,11 @@ export default tseslint.config(
   },
   ...floorRules,
   {
+    // The console's sources run in the browser.
+    files: ['packages/console/src/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // The client is published on its own: it never reaches into the server.
     files: ['packages/client/**/*.ts'],
     rules: {

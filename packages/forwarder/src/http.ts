@@ -1,7 +1,8 @@
 /**
  * @module The forwarder's HTTP API on `node:http`: `POST /v1/usage-events` (answered after the
  * durable commit), `GET /v1/dead-letters`, `POST /v1/dead-letters/{id}/retry`,
- * `GET /v1/reconciliation`, and, without a token, `/healthz`, `/readyz` and `/metrics`. The
+ * `GET /v1/reconciliation`, and, without a token, `/healthz`, `/readyz`, `/metrics` and the status
+ * page at `/status` (status-page.ts), which asks for the token itself. The
  * `/v1/` routes need `Authorization: Bearer <token>`. Errors are `{"error": {code, message}}`.
  */
 
@@ -10,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import type { Forwarder } from './forwarder.js';
 import { toCsv } from './reconcile.js';
+import { serveStatusPage } from './status-page.js';
 
 /** The largest request body taken, in bytes. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -95,6 +97,7 @@ export function createForwarderServer(
       res.end(text);
       return;
     }
+    if (method === 'GET' && (await serveStatusPage(path, res))) return;
     if (!path.startsWith('/v1/'))
       throw new HttpError(404, 'NotFound', `no route ${method} ${path}`);
     if (!authorized(req))

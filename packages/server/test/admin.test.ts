@@ -27,6 +27,8 @@ import {
   type Meterd,
 } from './helpers/meterd.js';
 
+import { freePort } from '@meterd/testkit';
+
 const run = promisify(execFile);
 
 interface AdminError {
@@ -1309,5 +1311,76 @@ describe('the process', () => {
     } finally {
       await (restarted ?? demo).stop();
     }
+  });
+});
+
+describe('admin API: subscriptions, run by meterd as `meterd subscribe` runs them', () => {
+  let meterd: Meterd;
+  before(async () => {
+    meterd = await startMeterd();
+  });
+  after(() => meterd.stop());
+
+  const agreementsOf = async (customer: string) =>
+    (
+      await meterd.admin<{ agreements: unknown[] }>(
+        'GET',
+        `/agreements?customerAWSAccountId=${customer}`,
+      )
+    ).body.agreements;
+
+  it('refuses bad input with 400, and undoes a subscription the site did not take (502)', async () => {
+    const down = `http://127.0.0.1:${await freePort()}/`;
+    const cases: Array<[unknown, number, string, RegExp]> = [
+      [{ productCode: 'acme-saas' }, 400, 'InvalidParameter', /required strings/],
+      [
+        { productCode: 'acme-saas', customerAWSAccountId: '12' },
+        400,
+        'InvalidParameter',
+        /12-digit/,
+      ],
+      [
+        { productCode: 'acme-saas', customerAWSAccountId: '700000000041' },
+        400,
+        'InvalidParameter',
+        /has no fulfillmentUrl/,
+      ],
+      [
+        {
+          productCode: 'acme-saas',
+          customerAWSAccountId: '700000000041',
+          fulfillmentUrl: 'ftp://x',
+        },
+        400,
+        'InvalidParameter',
+        /not an http\(s\) URL/,
+      ],
+      [
+        {
+          productCode: 'no-such-product',
+          customerAWSAccountId: '700000000041',
+        },
+        404,
+        'NotFound',
+        /does not exist/,
+      ],
+      [
+        {
+          productCode: 'acme-saas',
+          customerAWSAccountId: '700000000041',
+          fulfillmentUrl: down,
+        },
+        502,
+        'FulfillmentFailed',
+        /cannot reach the fulfillment URL .*connection refused.*the new agreement was deleted/,
+      ],
+    ];
+    for (const [body, status, code, message] of cases) {
+      const answer = await meterd.admin<AdminError>('POST', '/subscriptions', body);
+      assert.equal(answer.status, status, JSON.stringify(body));
+      assert.equal(answer.body.error.code, code);
+      assert.match(answer.body.error.message, message);
+    }
+    assert.deepEqual(await agreementsOf('700000000041'), []);
   });
 });

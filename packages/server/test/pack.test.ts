@@ -55,9 +55,11 @@ interface Packed {
   bundled: string[];
 }
 
-/** The files a package must ship beside its compiled code, and what its code may be. */
+/** The files a package must ship beside its compiled code, and what its code may be: the built
+ * console and the forwarder's status page are each a page, and a script and a style sheet named
+ * by their hash. */
 const SHIPPED =
-  /^(LICENSE|README\.md|package\.json|bin\/meterd\.js|dist\/.+\.(js|d\.ts)|node_modules\/@meterd\/(model|forwarder)\/(package\.json|dist\/.+\.(js|d\.ts)))$/;
+  /^(LICENSE|README\.md|package\.json|bin\/meterd\.js|dist\/console\/(index\.html|assets\/main-[A-Z0-9]+\.(js|css))|dist\/.+\.(js|d\.ts)|node_modules\/@meterd\/(model|forwarder)\/(package\.json|dist\/.+\.(js|d\.ts))|node_modules\/@meterd\/forwarder\/dist\/status\/(index\.html|assets\/main-[A-Z0-9]+\.(js|css)))$/;
 /** What each package bundles. */
 const BUNDLED: Record<string, string[]> = {
   meterd: ['@meterd/forwarder', '@meterd/model'],
@@ -67,6 +69,7 @@ const FORWARDER = [
   'node_modules/@meterd/forwarder/package.json',
   'node_modules/@meterd/forwarder/dist/index.js',
   'node_modules/@meterd/forwarder/dist/store/postgres.js',
+  'node_modules/@meterd/forwarder/dist/status/index.html',
 ];
 const REQUIRED: Record<string, string[]> = {
   meterd: [
@@ -77,6 +80,7 @@ const REQUIRED: Record<string, string[]> = {
     'dist/index.js',
     'dist/index.d.ts',
     'dist/cli/main.js',
+    'dist/console/index.html',
   ],
   '@meterd/client': ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts'],
 };
@@ -188,7 +192,7 @@ describe('the packages, packed and installed into an empty project', () => {
     assert.doesNotMatch(installLog, /EBADENGINE/, installLog);
   });
 
-  it('packs exactly README, LICENSE, package.json, the compiled code and the bundled model', () => {
+  it('packs exactly README, LICENSE, package.json, the compiled code, the built console and the bundled model', () => {
     assert.deepEqual(packed.map((p) => p.name).sort(), ['@meterd/client', 'meterd']);
     for (const p of packed) {
       const files = p.files.map((f) => f.path);
@@ -202,7 +206,7 @@ describe('the packages, packed and installed into an empty project', () => {
       assert.deepEqual([...p.bundled].sort(), BUNDLED[p.name], `${p.name}'s bundle`);
       // Compiled from a source that exists: no stale output of a removed file.
       const stale = files
-        .filter((f) => f.startsWith('dist/') && f.endsWith('.js'))
+        .filter((f) => f.startsWith('dist/') && !f.startsWith('dist/console/') && f.endsWith('.js'))
         .filter(
           (f) =>
             !existsSync(
@@ -212,7 +216,12 @@ describe('the packages, packed and installed into an empty project', () => {
       assert.deepEqual(stale, [], `${p.name}'s dist matches its sources`);
       const forwarderDist = 'node_modules/@meterd/forwarder/dist/';
       const staleForwarder = files
-        .filter((f) => f.startsWith(forwarderDist) && f.endsWith('.js'))
+        .filter(
+          (f) =>
+            f.startsWith(forwarderDist) &&
+            !f.startsWith(`${forwarderDist}status/`) &&
+            f.endsWith('.js'),
+        )
         .filter(
           (f) =>
             !existsSync(
@@ -227,12 +236,18 @@ describe('the packages, packed and installed into an empty project', () => {
     }
   });
 
-  it('runs `npx meterd serve`, which answers /healthz and a signed call with the demo credentials', async () => {
+  it('runs `npx meterd serve`, which answers /healthz, the console and a signed call with the demo credentials', async () => {
     meterd = await timed('start', () =>
       startMeterd({ command: ['npx', 'meterd'], cwd: app, processGroup: true }),
     );
     const health = await fetch(`${meterd.url}/healthz`);
     assert.equal(health.status, 200);
+    const consolePage = await fetch(`${meterd.url}/console/`);
+    assert.equal(consolePage.status, 200);
+    assert.match(
+      await consolePage.text(),
+      /<script type="module" src="assets\/main-[A-Z0-9]+\.js">/,
+    );
     const client = new MarketplaceMeteringClient({
       endpoint: meterd.url,
       region: 'us-east-1',

@@ -4,6 +4,8 @@
  * error that names the problem and the fix.
  */
 
+import { unreachable } from '../catalog/subscribe.js';
+
 export interface AdminConnection {
   url: string;
   adminToken: string;
@@ -20,28 +22,11 @@ export class AdminApiError extends Error {
   }
 }
 
+export { unreachable };
+
 /** A failure that is not the admin API's answer: told to the user as it stands. */
 export class CliError extends Error {
   override readonly name = 'CliError';
-}
-
-/** Why a fetch got no answer, in words: "connection refused", "host not found", … */
-export function unreachable(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const words: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'host not found',
-    ECONNRESET: 'connection reset',
-    ETIMEDOUT: 'timed out',
-    UND_ERR_CONNECT_TIMEOUT: 'timed out',
-    EHOSTUNREACH: 'host unreachable',
-    ENETUNREACH: 'network unreachable',
-    UND_ERR_SOCKET: 'connection closed',
-  };
-  const code = cause?.code;
-  if (code && words[code]) return words[code];
-  return cause?.message ?? code ?? (error as Error).message;
 }
 
 /** Sends one admin API request; an answer that is not a success becomes the error it names. */

@@ -3,7 +3,6 @@
  * registration tokens, signing keys, the audit trail and usage reports. Bearer-token protected.
  */
 
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   parseAccessKey,
@@ -23,8 +22,10 @@ import {
   type CatalogService,
 } from '../catalog/service.js';
 import { DEFAULT_ROTATION_GRACE_SECONDS, type SigningKeys } from '../catalog/signing-keys.js';
+import { subscribe, SubscribeError, type SubscribeSteps } from '../catalog/subscribe.js';
 import { NUL, UNPAIRED_SURROGATE } from '../protocol/validate.js';
 import type { MeteringOperation, Store } from '../storage/store.js';
+import { requireAdmin } from './admin-auth.js';
 import { AdminError } from './errors.js';
 import { notificationRoutes } from './notification-routes.js';
 import { reportRoutes } from './report-routes.js';
@@ -107,20 +108,11 @@ function hasUnstorableText(value: unknown): boolean {
 
 const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
 
-/** Whether the request carries the admin bearer token. */
-export function bearer(request: FastifyRequest, token: string): boolean {
-  const header = request.headers.authorization ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-  const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
-}
-
 export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
   const { store, catalog, signingKeys } = options;
 
   app.addHook('onRequest', async (request) => {
-    if (!bearer(request, options.adminToken))
-      throw new AdminError(401, 'Unauthorized', 'A valid admin bearer token is required.');
+    requireAdmin(request, options.adminToken);
   });
   app.addHook('preHandler', async (request) => {
     if ([request.params, request.query, request.body].some(hasUnstorableText))
@@ -354,6 +346,43 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     });
   });
 
+  // A buyer subscribing to a SaaS product, as `meterd subscribe` does it (catalog/subscribe.ts),
+  // run by meterd itself: the token is minted and posted to the fulfillment URL from here.
+  app.post('/subscriptions', async (request, reply) => {
+    const b = body(request);
+    const { productCode, customerAWSAccountId, fulfillmentUrl, freeTrial } = b;
+    if (typeof productCode !== 'string' || typeof customerAWSAccountId !== 'string')
+      throw new AdminError(
+        400,
+        'InvalidParameter',
+        'productCode and customerAWSAccountId are required strings',
+      );
+    if (!ACCOUNT_ID.test(customerAWSAccountId))
+      throw new AdminError(
+        400,
+        'InvalidParameter',
+        'customerAWSAccountId must be a 12-digit account id',
+      );
+    if (fulfillmentUrl !== undefined && typeof fulfillmentUrl !== 'string')
+      throw new AdminError(400, 'InvalidParameter', 'fulfillmentUrl must be a string');
+    if (freeTrial !== undefined && typeof freeTrial !== 'boolean')
+      throw new AdminError(400, 'InvalidParameter', 'freeTrial must be true or false');
+    try {
+      const result = await subscribe(catalogSteps(store, catalog), {
+        productCode,
+        customerAwsAccountId: customerAWSAccountId,
+        ...(fulfillmentUrl ? { fulfillmentUrl } : {}),
+        ...(freeTrial ? { freeTrial } : {}),
+      });
+      return reply.code(201).send(result);
+    } catch (error) {
+      if (!(error instanceof SubscribeError)) throw error;
+      throw error.invalidInput
+        ? new AdminError(400, 'InvalidParameter', error.message)
+        : new AdminError(502, 'FulfillmentFailed', error.message);
+    }
+  });
+
   // Signing keys of RegisterUsage.
   app.get('/signing-keys', async () => ({
     keys: (await signingKeys.list()).map(({ privateKeyPem: _, ...k }) => k),
@@ -379,6 +408,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     const events = await store.listEvents({
       ...(q.eventName ? { eventName: q.eventName } : {}),
       ...(q.accountId ? { recipientAccountId: q.accountId } : {}),
+      ...(q.requestId ? { requestId: q.requestId } : {}),
       ...optional('startTime', time(q, 'startTime')),
       ...optional('endTime', time(q, 'endTime')),
       ...(q.after ? { after: sequence(q.after) } : {}),
@@ -417,6 +447,30 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
 
   await reportRoutes(app, { store });
   if (options.signer) await notificationRoutes(app, { store, catalog, signer: options.signer });
+}
+
+/** The subscription steps inside meterd: the catalog service, as the admin routes use it. */
+function catalogSteps(store: Store, catalog: CatalogService): SubscribeSteps {
+  return {
+    fulfillmentUrlOf: async (productCode) => {
+      const product = await store.getProduct(productCode);
+      if (!product) throw new NotFoundError(`product ${productCode} does not exist`);
+      return product.fulfillmentUrl ?? null;
+    },
+    agreementsOf: async (productCode, customerAWSAccountId) =>
+      (await store.findAgreements({ productCode, customerAWSAccountId })).map((a) => a.licenseArn),
+    mintToken: async (productCode, customer) => {
+      const token = await catalog.mintRegistrationToken(productCode, customer);
+      return {
+        registrationToken: token.token,
+        expiresAt: token.expiresAt.toISOString(),
+        licenseArn: token.licenseArn,
+      };
+    },
+    deleteAgreement: async (agreement) => {
+      await catalog.remove({ agreement });
+    },
+  };
 }
 
 const optional = <K extends string, V>(key: K, value: V | undefined) =>

@@ -1,5 +1,6 @@
 /**
  * @module Assembles the HTTP server: the AWS endpoint at `/`, the admin API under /admin/v1,
+ * the console at /console,
  * health, metrics, and the public keys that verify RegisterUsage signatures.
  */
 
@@ -12,6 +13,7 @@ import { Dispatcher, type BeforeOperation } from '../operations/dispatcher.js';
 import { MAX_BODY_BYTES } from '../protocol/wire.js';
 import type { Store } from '../storage/store.js';
 import { adminRoutes } from './admin-routes.js';
+import { consoleRoutes } from './console-routes.js';
 import { faultRoutes } from './fault-routes.js';
 import { snsHostRoutes } from './sns-host.js';
 import type { SnsSigner } from '../notify/sns-signing.js';
@@ -109,6 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(now ? { now } : {}),
     keepRealTime: options.clock !== undefined,
   });
+  await consoleRoutes(app, { adminToken: options.adminToken });
   await app.register(adminRoutes, {
     prefix: '/admin/v1',
     store,

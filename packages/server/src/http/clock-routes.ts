@@ -7,7 +7,7 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ClockChangeError, type ClockChange, type MovableClock } from '../operations/clock.js';
-import { bearer } from './admin-routes.js';
+import { requireAdmin } from './admin-auth.js';
 import { AdminError } from './errors.js';
 
 export interface ClockRoutesOptions {
@@ -60,8 +60,7 @@ export async function clockRoutes(app: FastifyInstance, options: ClockRoutesOpti
   };
   await app.register(async (admin) => {
     admin.addHook('onRequest', async (request) => {
-      if (!bearer(request, options.adminToken))
-        throw new AdminError(401, 'Unauthorized', 'A valid admin bearer token is required.');
+      requireAdmin(request, options.adminToken);
       if (!clock)
         throw new AdminError(
           403,

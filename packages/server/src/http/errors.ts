@@ -71,10 +71,10 @@ export function sendAdminError(request: FastifyRequest, reply: FastifyReply, err
     .send({ error: { code: error.code, message: error.message } });
 }
 
-/** Whether a request is the admin API's: `/admin` and everything under it, and the LocalStack
- * Chaos API alias under `/_localstack/`. */
+/** Whether a request is the admin API's: `/admin` and everything under it, the console under
+ * `/console`, and the LocalStack Chaos API alias under `/_localstack/`. */
 const isAdmin = (request: FastifyRequest) =>
-  /^\/(?:admin|_localstack)(?:[/?#]|$)/.test(request.url);
+  /^\/(?:admin|_localstack|console)(?:[/?#]|$)/.test(request.url);
 
 /** Answers anything thrown while serving a request (or refusing it before routing). */
 export function errorHandler(error: Error, request: FastifyRequest, reply: FastifyReply) {

@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { FaultRuleError } from '../domain/faults.js';
 import type { FaultInjector } from '../operations/faults.js';
-import { bearer } from './admin-routes.js';
+import { requireAdmin } from './admin-auth.js';
 import { AdminError } from './errors.js';
 
 export interface FaultRoutesOptions {
@@ -44,8 +44,7 @@ export async function faultRoutes(app: FastifyInstance, options: FaultRoutesOpti
   const { faults } = options;
   await app.register(async (admin) => {
     admin.addHook('onRequest', async (request) => {
-      if (!bearer(request, options.adminToken))
-        throw new AdminError(401, 'Unauthorized', 'A valid admin bearer token is required.');
+      requireAdmin(request, options.adminToken);
     });
     routes(admin, '/admin/v1/faults', faults);
     admin.delete<{ Params: { id: string } }>('/admin/v1/faults/:id', async (request, reply) => {

@@ -243,6 +243,7 @@ export function eventsQuery(db: Kysely<Database>, f: EventFilter) {
   let q = db.selectFrom('audit_events').selectAll();
   if (f.eventName) q = q.where('event_name', '=', f.eventName);
   if (f.recipientAccountId) q = q.where('recipient_account_id', '=', f.recipientAccountId);
+  if (f.requestId) q = q.where('request_id', '=', f.requestId);
   if (f.startTime) q = q.where('event_time', '>=', f.startTime.getTime());
   if (f.endTime) q = q.where('event_time', '<=', f.endTime.getTime());
   if (f.after !== undefined) q = q.where('seq', '>', f.after);

@@ -831,6 +831,10 @@ for (const backend of BACKENDS) {
             { recipientAccountId: buyer.accountId },
             (e) => e.recipientAccountId === buyer.accountId,
           ],
+          [
+            { requestId: `request-${second(4).getTime()}` },
+            (e) => e.requestID === `request-${second(4).getTime()}`,
+          ],
           [{ startTime: second(3) }, (e) => Date.parse(e.eventTime) >= second(3).getTime()],
           [{ endTime: second(3) }, (e) => Date.parse(e.eventTime) <= second(3).getTime()],
           [

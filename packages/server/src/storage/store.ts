@@ -94,6 +94,8 @@ export interface AgreementFilter {
 export interface EventFilter {
   eventName?: string;
   recipientAccountId?: string;
+  /** The request id of the call the event records (its `requestID`). */
+  requestId?: string;
   startTime?: Date;
   endTime?: Date;
   /** Return events with a sequence number greater than this (pagination). */
