@@ -677,7 +677,16 @@ describe('delivery survives', () => {
   it('SIGKILL between the change and the delivery: delivered after restart, same MessageId', async () => {
     const receiver = await Receiver.start({ down: true });
     const meterd = await startMeterd({
-      args: [...FAST, '--notification-retry-base-ms', '100', '--notification-retry-max-ms', '200'],
+      // A message claimed when meterd was killed waits out its lease: a short one here.
+      args: [
+        ...FAST,
+        '--notification-retry-base-ms',
+        '100',
+        '--notification-retry-max-ms',
+        '200',
+        '--notification-lease-ms',
+        '1000',
+      ],
     });
     let restarted: Meterd | undefined;
     try {

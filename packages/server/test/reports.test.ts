@@ -399,8 +399,10 @@ describe('a large report', () => {
     assert.equal(lines, HOURS * CUSTOMERS + 2);
     assert.ok(bytes > 20_000_000, `${bytes} bytes`);
     assert.ok(heapDuring > 0);
+    // An answer held whole would take at least its own size; the garbage a loaded machine has
+    // not collected yet takes some of the rest.
     assert.ok(
-      heapDuring - heapBefore < bytes / 4,
+      heapDuring - heapBefore < bytes / 2,
       `heap grew ${heapDuring - heapBefore} bytes during a ${bytes}-byte answer`,
     );
   });
