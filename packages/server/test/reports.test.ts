@@ -339,7 +339,8 @@ describe('a large report', () => {
     } else {
       const dataDir = mkdtempSync(join(tmpdir(), 'meterd-report-'));
       await new SqliteStore({ dataDir }).close();
-      const db = new BetterSqlite3(join(dataDir, 'meterd.db'));
+      // SQLite keeps its summary in a file of its own beside the usage log.
+      const db = new BetterSqlite3(join(dataDir, 'summary.db'));
       db.exec(`${insert} with recursive h(h) as (select 0 union all select h + 1 from h where h < ${HOURS - 1}),
         c(c) as (select 0 union all select c + 1 from c where c < ${CUSTOMERS - 1}) ${rows} from h, c`);
       db.close();

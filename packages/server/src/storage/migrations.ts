@@ -395,6 +395,8 @@ export const migrations: Migration[] = [
             where r.allocations is not null and jsonb_typeof(r.allocations) = 'array'`;
       const columns = sql`usage_summary (hour, product_code, customer_aws_account_id, dimension,
         tag_key, tag_value, quantity, records)`;
+      // SQLite's summary has moved to a file of its own (version 11), filled from the log there.
+      if (dialect === 'sqlite') return [table];
       return [
         table,
         raw(sql`insert into ${columns}
@@ -428,5 +430,11 @@ export const migrations: Migration[] = [
           .addColumn('version', 'bigint', (c) => c.notNull()),
       ];
     },
+  },
+  {
+    version: 11,
+    name: "SQLite's usage summary leaves the log's file: a thread follows the log into summary.db",
+    up: (kdb, dialect) =>
+      dialect === 'sqlite' ? [(kdb as AnyDb).schema.dropTable('usage_summary')] : [],
   },
 ];

@@ -50,6 +50,11 @@ interface Opener {
   open(): Promise<Store>;
   /** Runs SQL on the test's database directly, while no store has it open. */
   exec(statements: string): Promise<void>;
+  /**
+   * Takes the usage summary away, while no store has the data open, as a store from before it
+   * had one: PostgreSQL's table (and migration 9 that fills it), SQLite's summary file.
+   */
+  dropSummary(): Promise<void>;
 }
 
 /** How a backend gets a fresh place for each test; `skip` says why it cannot run. */
@@ -71,6 +76,10 @@ async function sqliteHarness(): Promise<Harness> {
           const db = new BetterSqlite3(join(dataDir, 'meterd.db'));
           db.exec(statements);
           db.close();
+        },
+        dropSummary: async () => {
+          for (const suffix of ['', '-wal', '-shm'])
+            rmSync(join(dataDir, `summary.db${suffix}`), { force: true });
         },
       };
     },
@@ -104,6 +113,13 @@ async function postgresHarness(): Promise<Harness> {
         exec: async (statements) => {
           await db.query(`set search_path = ${schema}`);
           await db.query(statements);
+          await db.query('reset search_path');
+        },
+        dropSummary: async () => {
+          await db.query(`set search_path = ${schema}`);
+          await db.query(
+            'drop table usage_summary; delete from schema_migrations where version = 9;',
+          );
           await db.query('reset search_path');
         },
       };
@@ -1239,7 +1255,7 @@ for (const backend of BACKENDS) {
         });
       });
 
-      it('fills the summary from the usage stored before it (migration 9)', async () => {
+      it('fills the summary from the usage stored before it', async () => {
         const opener = await harness.fresh();
         let store = await opener.open();
         const records = taggedRecords(5000, start, hours, { seed: 3 });
@@ -1250,10 +1266,8 @@ for (const backend of BACKENDS) {
             REPORT_CASES.map((c) => reportPages(store, { ...range, ...c, limit: 1000 })),
           );
           await store.close();
-          // As a database of version 8 holds it: no summary. Opening it migrates it.
-          await opener.exec(
-            'drop table usage_summary; delete from schema_migrations where version = 9;',
-          );
+          // As a store from before the summary: opening it fills it from the usage stored.
+          await opener.dropSummary();
           store = await opener.open();
           const after = await Promise.all(
             REPORT_CASES.map((c) => reportPages(store, { ...range, ...c, limit: 1000 })),

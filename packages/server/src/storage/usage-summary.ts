@@ -1,7 +1,8 @@
 /**
  * @module The hourly usage summary both backends keep beside their records (`usage_summary`):
- * what a call's newly stored records add to it (written in the call's transaction by
- * sqlite/usage.ts and postgres/usage.ts), and the usage report read from it. Reports never
+ * what newly stored records add to it (PostgreSQL writes it in the call's transaction,
+ * postgres/usage.ts; SQLite follows its usage log into a file of its own, sqlite/summary.ts),
+ * and the usage report read from it. Reports never
  * read the raw records, so their cost follows the number of hours × groups, not of records.
  *
  * Per hour, product, customer account and dimension, the summary keeps:
@@ -33,15 +34,21 @@ export interface SummaryDelta {
   records: number;
 }
 
+/** What a record's summary rows are made of. */
+export type SummarizedRecord = Pick<
+  UsageRecordRow,
+  'productCode' | 'customerAWSAccountId' | 'dimension' | 'usageTime' | 'quantity' | 'allocations'
+>;
+
 /**
  * What `records` (each stored for the first time) add to the summary, one delta per summary
  * row, in key order (so that concurrent transactions lock rows in the same order).
  * @example summaryDeltas([record]) // [{ hour, ..., tag_key: '', quantity: 5, records: 1 }]
  */
-export function summaryDeltas(records: readonly UsageRecordRow[]): SummaryDelta[] {
+export function summaryDeltas(records: readonly SummarizedRecord[]): SummaryDelta[] {
   const deltas = new Map<string, SummaryDelta>();
   const add = (
-    r: UsageRecordRow,
+    r: SummarizedRecord,
     hour: number,
     key: string,
     value: string,

@@ -5,7 +5,8 @@
  * kept in a table of their own. Concurrent writes share one
  * transaction per turn of the event loop, the WAL fdatasync'ed off the event loop before any
  * acknowledgement (group-commit.ts); checkpoints run in a background thread
- * (checkpointer.ts); catalog reads come from memory (catalog.ts). This file opens the
+ * (checkpointer.ts), and so does the usage summary, followed from the log into a file of its
+ * own (summary.ts); catalog reads come from memory (catalog.ts). This file opens the
  * database and composes those parts. Its mirror, postgres/store.ts, shares a database among
  * instances and so keeps nothing in memory.
  */
@@ -29,6 +30,7 @@ import { GroupCommit, walSync } from './group-commit.js';
 import { lockDataDir } from './lock.js';
 import { migrate } from './migrate.js';
 import { usageLogQueries, type UsageLogQuery } from './usage-log.js';
+import { SqliteSummary } from './summary.js';
 import { SqliteUsage } from './usage.js';
 
 /** SQLite's page cache, in KiB: the hot index pages of a store of a million records. */
@@ -57,6 +59,7 @@ export class SqliteStore extends StoreOfParts implements Store {
   protected readonly clock: SqliteClock;
   private readonly wal: ReturnType<typeof walSync> | undefined;
   private readonly checkpointer: Checkpointer | undefined;
+  private readonly summary: SqliteSummary;
   private readonly unlock: () => void = () => undefined;
 
   constructor(options: SqliteOptions) {
@@ -68,6 +71,7 @@ export class SqliteStore extends StoreOfParts implements Store {
       this.path = join(options.dataDir, 'meterd.db');
       this.unlock = lockDataDir(options.dataDir, options.lockWaitMs);
     }
+    let summary: SqliteSummary | undefined;
     try {
       this.db = new BetterSqlite3(this.path);
       this.db.pragma('journal_mode = WAL');
@@ -90,12 +94,15 @@ export class SqliteStore extends StoreOfParts implements Store {
       this.catalog = new SqliteCatalog(this.sql, this.commits, (change) =>
         this.notifications.write(change),
       );
-      this.usage = new SqliteUsage(this.sql, this.commits, options.dedupeHash);
+      summary = new SqliteSummary(this.db, this.path, onFile ? options.dataDir : undefined);
+      this.summary = summary;
+      this.usage = new SqliteUsage(this.sql, this.commits, this.summary, options.dedupeHash);
       this.faults = new SqliteFaults(this.db, this.commits);
       this.clock = new SqliteClock(this.db, this.commits);
       if (onFile) this.checkpointer = new Checkpointer(this.db, this.path);
     } catch (error) {
       // A failed start leaves the directory free for the next one.
+      void summary?.stop();
       this.unlock();
       throw error;
     }
@@ -115,6 +122,7 @@ export class SqliteStore extends StoreOfParts implements Store {
     return this.health.status;
   }
   async close() {
+    await this.summary.stop();
     await this.checkpointer?.stop();
     await this.commits.drain();
     if (this.db.open) this.db.close();

@@ -9,7 +9,6 @@
 
 import type { Kysely } from 'kysely';
 import { param, prepare } from '../prepared.js';
-import { summaryUpsert } from '../usage-summary.js';
 import type { Database } from '../schema.js';
 import type { MeteringOperation, UsageFilter, UsageRecordRow } from '../store.js';
 
@@ -138,21 +137,6 @@ export function usageLogQueries(db: Kysely<Database>) {
         .select(['seq', 'records'])
         .where('recorded_at', '>=', param<number>('since'))
         .orderBy('seq'),
-    ),
-    // One summary row's increment (usage-summary.ts), run once per row a call adds to.
-    addSummary: prepare(
-      summaryUpsert(db, [
-        {
-          hour: param<number>('hour'),
-          product_code: param('product_code'),
-          customer_aws_account_id: param('customer_aws_account_id'),
-          dimension: param('dimension'),
-          tag_key: param('tag_key'),
-          tag_value: param('tag_value'),
-          quantity: param<number>('quantity'),
-          records: param<number>('records'),
-        },
-      ]),
     ),
     // The records of every call: the log's own count (the shared queries have none).
     countRecords: prepare(

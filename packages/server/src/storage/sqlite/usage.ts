@@ -19,16 +19,11 @@ import type {
   UsageReportQuery,
   UsageReportRow,
 } from '../store.js';
-import {
-  reportPage,
-  reportQuery,
-  summaryDeltas,
-  toReportRow,
-  type ReportDialect,
-} from '../usage-summary.js';
+import { reportPage, reportQuery, toReportRow, type ReportDialect } from '../usage-summary.js';
 import { sql as raw } from 'kysely';
 import { sqliteCompiler, type Statements } from './dialect.js';
 import type { GroupCommit } from './group-commit.js';
+import type { SqliteSummary } from './summary.js';
 import { LiveKeys, MAX_RECORDS_PER_BATCH, type RecordRef } from './live-keys.js';
 import {
   batchesQuery,
@@ -73,6 +68,7 @@ export class SqliteUsage implements UsagePart {
   constructor(
     private readonly sql: Statements<QueryName | UsageLogQuery>,
     private readonly commits: GroupCommit,
+    private readonly summary: SqliteSummary,
     dedupeHash?: (key: string) => number,
   ) {
     this.live = new LiveKeys(dedupeHash);
@@ -161,7 +157,6 @@ export class SqliteUsage implements UsagePart {
               }
             });
           }
-        for (const delta of summaryDeltas(fresh.flat())) this.sql.run('addSummary', { ...delta });
         const { value, event } = settle(outcomes);
         this.sql.run('insertEvent', rows.eventParams(event));
         return value;
@@ -202,11 +197,15 @@ export class SqliteUsage implements UsagePart {
     }
   }
 
-  /** Read from the summary; sums as bigints (SQLite's integers are 64-bit, exact). */
+  /**
+   * Read from the summary, once it holds every call stored before the report was asked; sums
+   * as bigints (SQLite's integers are 64-bit, exact).
+   */
   async reportUsage(query: UsageReportQuery): Promise<UsageReportRow[]> {
+    const summary = await this.summary.current();
     return reportPage(query, async (window) => {
       const c = reportQuery(sqliteCompiler, REPORT_DIALECT, window);
-      const found = this.sql.db
+      const found = summary
         .prepare(c.sql)
         .safeIntegers(true)
         .all(...(c.parameters as unknown[])) as Record<string, unknown>[];
