@@ -122,6 +122,7 @@ export const eventTimeOf = (date: Date) => date.toISOString().replace(/\.\d{3}Z$
 /**
  * Builds the event for one call; pass `error` for a rejected call, and `additional` for its
  * `additionalEventData` (an injected fault or a throttle, so it is never taken for a real one).
+ * `eventID` is new unless given (an event rendered again from its stored call, call.ts).
  */
 export function buildEvent(
   ctx: CallContext,
@@ -129,6 +130,7 @@ export function buildEvent(
   request: unknown,
   outcome: { response: unknown } | { error: { name: string; message: string } },
   additional?: Record<string, unknown>,
+  eventID = newTimeOrderedId(ctx.now.getTime()),
 ): AuditEvent {
   const { principal } = ctx;
   const service = findServiceOf(eventName) ?? METERING;
@@ -168,7 +170,7 @@ export function buildEvent(
         }
       : {}),
     requestID: ctx.requestId,
-    eventID: newTimeOrderedId(ctx.now.getTime()),
+    eventID,
     readOnly: service.readOnly.includes(eventName),
     eventType: 'AwsApiCall',
     managementEvent: true,

@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { callMeta, renderCall, type EventToStore } from '../audit/call.js';
 import type { AuditEvent } from '../audit/event.js';
 import { SigningKeys } from '../catalog/signing-keys.js';
 import type { CallContext } from '../domain/call-context.js';
@@ -179,8 +180,8 @@ describe('Dispatcher: the audit of a call', () => {
   });
 
   it('commits an accepted MeterUsage call’s event with its record, not on its own', async () => {
-    const appended: AuditEvent[] = [];
-    const committed: AuditEvent[] = [];
+    const appended: EventToStore[] = [];
+    const committed: EventToStore[] = [];
     const watched = withStore({
       appendEvent: (event) => (appended.push(event), store.appendEvent(event)),
       recordUsage: (records, settle) =>
@@ -201,11 +202,11 @@ describe('Dispatcher: the audit of a call', () => {
     assert.deepEqual(appended, [], 'no event stored apart from the record');
     assert.equal(committed.length, 1);
     const events = await eventsOf(ctx);
-    assert.deepEqual(
-      events,
-      JSON.parse(JSON.stringify(committed)),
-      'the committed event is stored',
+    // The event as committed (the call's compact form), rendered as the trail renders it.
+    const rendered = committed.map((e) =>
+      'kind' in e ? renderCall({ ...e, meta: callMeta(e.meta)! }) : e,
     );
+    assert.deepEqual(events, JSON.parse(JSON.stringify(rendered)), 'the committed event is stored');
     assert.deepEqual(events[0]!.responseElements, { meteringRecordId: id });
     assert.equal(events[0]!.errorCode, undefined);
     // The token the call was recorded under, generated as the caller sent none.

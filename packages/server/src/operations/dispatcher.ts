@@ -4,8 +4,7 @@
  * call, accepted or rejected, its secrets redacted), and the AWS error of whatever was thrown.
  */
 
-import { buildEvent, type AuditEvent } from '../audit/event.js';
-import { redactRequest } from '../audit/redact.js';
+import { callToStore, type EventToStore } from '../audit/call.js';
 import type { CallContext } from '../domain/call-context.js';
 import { AwsError, ThrottlingException, toWireError } from '../protocol/errors.js';
 import type { OperationName, OperationTypes } from '../protocol/shapes.js';
@@ -137,7 +136,14 @@ export class Dispatcher {
     body: Buffer,
     protocol: Protocol = 'json',
   ): Promise<Dispatched<Output<O>>> {
-    const audit = new CallAudit<Output<O>>(this.deps.store, ctx, operation, this.onUsageStored);
+    const audit = new CallAudit<Output<O>>(
+      this.deps.store,
+      ctx,
+      operation,
+      body,
+      protocol,
+      this.onUsageStored,
+    );
     // Of a service that speaks several protocols, the event says which one the call came in.
     if (serviceOf(operation).metadata.protocols.length > 1) audit.note = { protocol };
     try {
@@ -224,8 +230,8 @@ export class Dispatcher {
 }
 
 /**
- * The audit of one call, and the recorder its operation writes through: it builds the call's
- * event (redacted here, and only here) and remembers the answer whose event committed with the
+ * The audit of one call, and the recorder its operation writes through: it stores the call's
+ * event (audit/call.ts; redacted there, and only there) and remembers the answer whose event committed with the
  * call's writes, so that the dispatcher stores no second one.
  */
 class CallAudit<T> implements CallRecorder<T> {
@@ -243,6 +249,8 @@ class CallAudit<T> implements CallRecorder<T> {
     private readonly store: Store,
     private readonly ctx: CallContext,
     private readonly operation: OperationName,
+    private readonly body: Buffer,
+    private readonly protocol: Protocol,
     private readonly onStored: UsageStoredObserver,
   ) {}
 
@@ -285,17 +293,20 @@ class CallAudit<T> implements CallRecorder<T> {
     return this.store.appendEvent(this.event(answer));
   }
 
-  private event(answer: Answer<T>, request = this.request): AuditEvent {
-    const outcome =
-      'error' in answer
-        ? { error: { name: answer.error.name, message: answer.error.message } }
-        : { response: answer.output };
-    return buildEvent(
-      this.ctx,
-      this.operation,
-      redactRequest(this.operation, request),
-      outcome,
-      this.note,
-    );
+  /** The call's event, stored as the call (its request's bytes and compact outcome). */
+  private event(answer: Answer<T>, request = this.request): EventToStore {
+    return callToStore({
+      ctx: this.ctx,
+      operation: this.operation,
+      body: this.body,
+      protocol: this.protocol,
+      request,
+      parsed: this.request,
+      outcome:
+        'error' in answer
+          ? { error: { name: answer.error.name, message: answer.error.message } }
+          : { response: answer.output },
+      note: this.note,
+    });
   }
 }

@@ -437,4 +437,13 @@ export const migrations: Migration[] = [
     up: (kdb, dialect) =>
       dialect === 'sqlite' ? [(kdb as AnyDb).schema.dropTable('usage_summary')] : [],
   },
+  {
+    version: 12,
+    name: "a call's request as it arrived, beside the compact form its audit event is rendered from",
+    up: (kdb, dialect) => [
+      (kdb as AnyDb).schema
+        .alterTable('audit_events')
+        .addColumn('request', dialect === 'postgres' ? 'bytea' : 'blob'),
+    ],
+  },
 ];

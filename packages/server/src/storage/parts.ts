@@ -5,7 +5,7 @@
  * (events, ping, close) and opens the database.
  */
 
-import type { AuditEvent } from '../audit/event.js';
+import type { EventToStore } from '../audit/call.js';
 import type { Store, UsageOutcome, UsageRecordRow } from './store.js';
 
 /** The catalog, registration tokens, signing keys and task registrations. */
@@ -114,7 +114,7 @@ export abstract class StoreOfParts implements Omit<
   }
   recordUsage<T>(
     records: UsageRecordRow[],
-    settle: (outcomes: UsageOutcome[]) => { value: T; event: AuditEvent },
+    settle: (outcomes: UsageOutcome[]) => { value: T; event: EventToStore },
   ) {
     return this.usage.recordUsage(records, settle);
   }

@@ -225,6 +225,7 @@ export function buildQueries(db: Kysely<Database>) {
           'request_id',
           'error_code',
           'body',
+          'request',
         ]) as never,
       ),
   };

@@ -3,7 +3,8 @@
  * Integers are read through Number() because PostgreSQL returns bigint columns as strings.
  */
 
-import { packEvent, unpackEvent, type AuditEvent } from '../audit/event.js';
+import { callMeta, renderCall, type EventToStore } from '../audit/call.js';
+import { packEvent, unpackEvent } from '../audit/event.js';
 import type {
   AccessKey,
   Account,
@@ -112,10 +113,23 @@ export const signingKeyParams = (k: SigningKey) => ({
   expires_at: k.expiresAt ? k.expiresAt.getTime() : null,
 });
 
-export const toStoredEvent = (r: Row<'audit_events'>): StoredEvent => ({
-  seq: Number(r.seq),
-  event: unpackEvent(str(r.body)),
-});
+/** A stored event: rendered from its call, or a built event unpacked (see audit/call.ts). */
+export function toStoredEvent(r: Row<'audit_events'>): StoredEvent {
+  const body = str(r.body);
+  const meta = r.request === null || r.request === undefined ? undefined : callMeta(body);
+  return {
+    seq: Number(r.seq),
+    event: meta
+      ? renderCall({
+          eventID: str(r.event_id),
+          eventName: str(r.event_name),
+          requestID: str(r.request_id),
+          body: Buffer.from(r.request as Uint8Array),
+          meta,
+        })
+      : unpackEvent(body),
+  };
+}
 
 // Domain → named query parameters.
 
@@ -166,15 +180,29 @@ export const tokenParams = (t: RegistrationToken) => ({
   expires_at: t.expiresAt.getTime(),
 });
 
-export const eventParams = (e: AuditEvent) => ({
-  event_id: e.eventID,
-  event_time: Date.parse(e.eventTime),
-  event_name: e.eventName,
-  recipient_account_id: e.recipientAccountId,
-  request_id: e.requestID,
-  error_code: e.errorCode ?? null,
-  body: packEvent(e),
-});
+/** An event's row: a call's compact form with its request's bytes, or a built event. */
+export const eventParams = (e: EventToStore) =>
+  'kind' in e
+    ? {
+        event_id: e.eventID,
+        event_time: e.eventTime,
+        event_name: e.eventName,
+        recipient_account_id: e.recipientAccountId,
+        request_id: e.requestID,
+        error_code: e.errorCode ?? null,
+        body: e.meta,
+        request: e.body,
+      }
+    : {
+        event_id: e.eventID,
+        event_time: Date.parse(e.eventTime),
+        event_name: e.eventName,
+        recipient_account_id: e.recipientAccountId,
+        request_id: e.requestID,
+        error_code: e.errorCode ?? null,
+        body: packEvent(e),
+        request: null,
+      };
 
 /** A notification target's row (notification_targets); its type's settings are JSON. */
 export interface TargetRow {

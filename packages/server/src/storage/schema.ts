@@ -111,7 +111,10 @@ export interface Database {
     recipient_account_id: string;
     request_id: string;
     error_code: string | null;
+    /** A built event (packed), or a call's compact form (audit/call.ts). */
     body: string;
+    /** A call's request as it arrived, beside its compact form; null beside a built event. */
+    request: Uint8Array | null;
   };
   signing_keys: {
     version: number;

@@ -484,6 +484,74 @@ for (const backend of BACKENDS) {
         }
       });
 
+    if (backend === 'postgres')
+      it('records a group of calls in a few statements, whatever its size, and answers each as if alone', async () => {
+        const opener = await harness.fresh();
+        const first = (await opener.open()) as PostgresStore;
+        await first.close();
+        const url = (first as unknown as { pool: { options: { connectionString: string } } }).pool
+          .options.connectionString;
+        const groups: number[] = [];
+        const store = await PostgresStore.open({
+          databaseUrl: url,
+          onCommit: (_seconds, jobs) => groups.push(jobs),
+        });
+        // Every statement sent on a transaction's connection is counted (pool.query, which
+        // passes a callback, is left alone).
+        const pool = (store as unknown as { pool: pg.Pool }).pool;
+        const connect = pool.connect.bind(pool) as (...a: unknown[]) => unknown;
+        const sent = { n: 0 };
+        const counting = new WeakSet<object>();
+        (pool as unknown as { connect: (...a: unknown[]) => unknown }).connect = (...a) => {
+          if (a.length > 0) return connect(...a);
+          return (connect() as Promise<pg.PoolClient>).then((client) => {
+            if (!counting.has(client)) {
+              counting.add(client);
+              const query = client.query.bind(client) as (...q: unknown[]) => unknown;
+              (client as unknown as { query: (...q: unknown[]) => unknown }).query = (...q) => {
+                sent.n++;
+                return query(...q);
+              };
+            }
+            return client;
+          });
+        };
+        try {
+          const calls = Array.from({ length: 64 }, () => Array.from({ length: 25 }, () => row()));
+          // The last call repeats the first call's records: the group answers them as stored.
+          const repeated = calls[0]!.map((r) => ({
+            ...r,
+            meteringRecordId: `${r.meteringRecordId}-again`,
+          }));
+          const answers = await Promise.all([...calls, repeated].map((c) => record(store, c)));
+          answers.slice(0, 64).forEach((a, i) =>
+            assert.deepEqual(
+              a,
+              calls[i]!.map((r) => [r.meteringRecordId, true]),
+            ),
+          );
+          assert.deepEqual(
+            answers[64],
+            calls[0]!.map((r) => [r.meteringRecordId, false]),
+          );
+          const jobs = groups.reduce((x, y) => x + y, 0);
+          assert.equal(jobs, 65);
+          // BEGIN, the records, the rows that stood, the summary with the events, COMMIT.
+          assert.ok(
+            sent.n <= 5 * groups.length,
+            `${sent.n} statements for ${groups.length} groups of ${groups.join(', ')} calls`,
+          );
+          process.stdout.write(
+            `# PostgreSQL group commit: ${jobs} calls of 25 records in ${groups.length} groups, ${sent.n} statements\n`,
+          );
+          assert.equal(await store.countUsage(), 64 * 25);
+          const events = await store.listEvents({ limit: 100 });
+          assert.equal(events.length, 65);
+        } finally {
+          await store.close();
+        }
+      });
+
     it("keeps an agreement's entitlements, of every kind, and replaces and clears them", async () => {
       await withStore(async (store, restart) => {
         const entitled: Agreement = {

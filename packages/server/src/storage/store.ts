@@ -4,6 +4,7 @@
  */
 
 import type { AuditEvent } from '../audit/event.js';
+import type { EventToStore } from '../audit/call.js';
 import type {
   AccessKey,
   Account,
@@ -246,7 +247,7 @@ export interface Store {
     accessKeyId: string,
     productCode: string,
     at: Date,
-    event: AuditEvent,
+    event: EventToStore,
   ): Promise<void>;
 
   /**
@@ -256,10 +257,10 @@ export interface Store {
    */
   recordUsage<T>(
     records: UsageRecordRow[],
-    settle: (outcomes: UsageOutcome[]) => { value: T; event: AuditEvent },
+    settle: (outcomes: UsageOutcome[]) => { value: T; event: EventToStore },
   ): Promise<T>;
   /** Appends an audit event on its own (a rejected call). */
-  appendEvent(event: AuditEvent): Promise<void>;
+  appendEvent(event: EventToStore): Promise<void>;
 
   // Reports.
   listEvents(filter: EventFilter): Promise<StoredEvent[]>;

@@ -16,7 +16,7 @@
  * AWS's tag keys and values are never empty, so '' cannot be taken for one.
  */
 
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type QueryCreator, type RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
 import type { ReportGroup, UsageRecordRow, UsageReportQuery, UsageReportRow } from './store.js';
 
@@ -249,7 +249,7 @@ const SUMMARY_KEY = [
  * any number of deltas (each names a different row).
  * @example summaryUpsert(db, summaryDeltas(created)).compile()
  */
-export function summaryUpsert<T>(db: Kysely<Database>, deltas: readonly T[]) {
+export function summaryUpsert<T>(db: QueryCreator<Database>, deltas: readonly T[]) {
   return db
     .insertInto('usage_summary')
     .values(deltas as never)

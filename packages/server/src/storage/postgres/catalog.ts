@@ -8,7 +8,7 @@
  * instance at once. Its mirror, sqlite/catalog.ts, needs no version: one process owns the file.
  */
 
-import type { AuditEvent } from '../../audit/event.js';
+import type { EventToStore } from '../../audit/call.js';
 import type {
   AccessKey,
   Agreement,
@@ -278,7 +278,7 @@ export class PostgresCatalog implements CatalogPart {
   async isTaskRegistered(key: string, product: string) {
     return (await this.sql.get('getTaskRegistration', { key, product })) !== undefined;
   }
-  async registerTask(key: string, product: string, at: Date, event: AuditEvent) {
+  async registerTask(key: string, product: string, at: Date, event: EventToStore) {
     await this.commits.submit(async (client) => {
       await this.sql.query(client, 'insertTaskRegistration', {
         access_key_id: key,

@@ -14,8 +14,17 @@ import type { CommitObserver } from '../store.js';
 
 type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/**
+ * Runs the items of several jobs of one kind together, in the group's transaction and without
+ * savepoints: a few statements for the whole group, whatever its size. Returns one value per
+ * item, in order. If it throws (other than a deadlock or a lost connection), the group is run
+ * again with each of those jobs on its own, in its savepoint.
+ */
+export type Batcher<I> = (client: pg.PoolClient, items: I[]) => Promise<unknown[]>;
+
 type Job = {
   run: (client: pg.PoolClient) => Promise<unknown>;
+  batch: { batcher: Batcher<unknown>; item: unknown } | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 };
@@ -62,10 +71,22 @@ export class PgGroupCommit {
     private readonly observe?: CommitObserver,
   ) {}
 
-  /** Runs `run` inside a group transaction; resolves once that transaction has committed. */
-  submit<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs `run` inside a group transaction; resolves once that transaction has committed. With
+   * `batch`, the job is run with the group's other jobs of the same batcher, through it, and
+   * `run` only when the batcher fails (see {@link Batcher}).
+   */
+  submit<T, I = never>(
+    run: (client: pg.PoolClient) => Promise<T>,
+    batch?: { batcher: Batcher<I>; item: I },
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({
+        run,
+        batch: batch as Job['batch'],
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
       this.schedule();
     });
   }
@@ -97,15 +118,24 @@ export class PgGroupCommit {
     let results: Result[] | undefined;
     let failure: unknown;
     // A deadlock or serialization failure aborts the whole group, which is then retried; the
-    // last attempt runs each job in a transaction of its own.
+    // last attempt runs each job in a transaction of its own. A batcher that fails has the
+    // group run again without batching.
+    let batching = true;
     for (let attempt = 0; attempt <= RETRIES && !results; attempt++) {
       try {
         results =
           attempt < RETRIES
-            ? await this.transaction(jobs)
-            : await Promise.all(jobs.map(async (job) => (await this.transaction([job]))[0]!));
+            ? await this.transaction(jobs, batching)
+            : await Promise.all(
+                jobs.map(async (job) => (await this.transaction([job], false))[0]!),
+              );
       } catch (error) {
         failure = error;
+        if (error instanceof BatchFailed) {
+          batching = false;
+          attempt--;
+          continue;
+        }
         if (!isRetryable(error)) break;
         await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
       }
@@ -134,24 +164,49 @@ export class PgGroupCommit {
     else this.health.committed();
   }
 
-  /** Runs jobs in one transaction, each in a savepoint; throws if the transaction must be retried. */
-  private async transaction(jobs: Job[]): Promise<Result[]> {
+  /**
+   * Runs jobs in one transaction: those of a batcher together through it (when `batching`),
+   * each other in a savepoint. Throws if the transaction must be retried, BatchFailed if it
+   * must be retried without batching.
+   */
+  private async transaction(jobs: Job[], batching: boolean): Promise<Result[]> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const results: Result[] = [];
-      for (const job of jobs) {
+      const results: Result[] = new Array(jobs.length);
+      const alone: number[] = [];
+      const batches = new Map<Batcher<unknown>, number[]>();
+      jobs.forEach((job, i) => {
+        if (!batching || !job.batch) return alone.push(i);
+        const list = batches.get(job.batch.batcher);
+        if (list) list.push(i);
+        else batches.set(job.batch.batcher, [i]);
+      });
+      for (const [batcher, indexes] of batches) {
+        let values: unknown[];
+        try {
+          values = await batcher(
+            client,
+            indexes.map((i) => jobs[i]!.batch!.item),
+          );
+        } catch (error) {
+          if (isRetryable(error) || isTransient(error)) throw error;
+          throw new BatchFailed(error);
+        }
+        indexes.forEach((i, k) => (results[i] = { ok: true, value: values[k] }));
+      }
+      for (const i of alone) {
+        const job = jobs[i]!;
         await client.query('SAVEPOINT job');
         try {
-          results.push({ ok: true, value: await job.run(client) });
+          results[i] = { ok: true, value: await job.run(client) };
           await client.query('RELEASE SAVEPOINT job');
         } catch (error) {
           // A lost or stalled connection takes the whole transaction with it.
           if (isRetryable(error) || isTransient(error)) throw error;
-          await client.query('ROLLBACK TO SAVEPOINT job');
-          await client.query('RELEASE SAVEPOINT job');
-          results.push({ ok: false, error });
+          await client.query('ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job');
+          results[i] = { ok: false, error };
         }
       }
       await client.query('COMMIT');
@@ -165,5 +220,12 @@ export class PgGroupCommit {
     } finally {
       client.release(broken);
     }
+  }
+}
+
+/** A batcher's failure: the group is run again with each of its jobs on its own. */
+class BatchFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a batched write failed');
   }
 }

@@ -8,7 +8,7 @@
  */
 
 import pg from 'pg';
-import type { AuditEvent } from '../../audit/event.js';
+import type { EventToStore } from '../../audit/call.js';
 import { StoreOfParts } from '../parts.js';
 import { eventsQuery } from '../queries.js';
 import * as rows from '../rows.js';
@@ -116,7 +116,7 @@ export class PostgresStore extends StoreOfParts implements Store {
     return store;
   }
 
-  async appendEvent(event: AuditEvent) {
+  async appendEvent(event: EventToStore) {
     await this.commits.submit((client) =>
       this.sql.query(client, 'insertEvent', rows.eventParams(event)),
     );

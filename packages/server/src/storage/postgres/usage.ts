@@ -6,8 +6,9 @@
  * keeps the live keys in the memory of the one process that owns the file.
  */
 
-import { sql as raw, type Kysely } from 'kysely';
-import type { AuditEvent } from '../../audit/event.js';
+import { sql as raw, type Compilable, type Kysely, type QueryCreator } from 'kysely';
+import type pg from 'pg';
+import type { EventToStore } from '../../audit/call.js';
 import type { UsagePart } from '../parts.js';
 import * as rows from '../rows.js';
 import { date, optStr, str, type Row } from '../rows.js';
@@ -30,7 +31,7 @@ import {
   type ReportDialect,
 } from '../usage-summary.js';
 import { postgresCompiler, type Statements } from './dialect.js';
-import type { PgGroupCommit } from './group-commit.js';
+import { transient, type PgGroupCommit } from './group-commit.js';
 
 const toUsage = (r: Row<'usage_records'>): UsageRecordRow => ({
   meteringRecordId: str(r.metering_record_id),
@@ -89,8 +90,8 @@ const countQuery = postgresCompiler
   .selectFrom('usage_records')
   .select((eb) => eb.fn.countAll().as('n'));
 
-/** Summary rows per upsert: 8 parameters each, within PostgreSQL's 65,535 a statement. */
-const SUMMARY_ROWS_PER_STATEMENT = 4000;
+/** Summary rows per upsert: 8 parameters each; with a page of events, within 65,535. */
+const SUMMARY_ROWS_PER_STATEMENT = 6000;
 
 /** A report's periods in PostgreSQL: hours are epoch milliseconds, cut in UTC. */
 const REPORT_DIALECT: ReportDialect = {
@@ -102,6 +103,99 @@ const REPORT_DIALECT: ReportDialect = {
   collate: raw` collate "C"`,
 };
 
+/** One call's records and what it answers once it knows which of them stood already. */
+interface UsageJob {
+  records: UsageRecordRow[];
+  settle: (outcomes: UsageOutcome[]) => { value: unknown; event: EventToStore };
+}
+
+/** Records per insert and keys per lookup: within PostgreSQL's 65,535 parameters a statement. */
+const RECORDS_PER_STATEMENT = 4000;
+
+const byDedupeKey = (a: UsageRecordRow, b: UsageRecordRow) =>
+  a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0;
+
+/**
+ * Records the calls of a group commit together (its batcher, group-commit.ts), in a few
+ * statements whatever their number: one multi-row insert of every record in key order (so that
+ * concurrent transactions lock keys in the same order and cannot deadlock; a call earlier in the
+ * group comes first among equal keys, as if the calls ran one after the other), one read of the
+ * rows that already stood, then each call's answer, and one statement that adds every new
+ * record to the summary and appends every call's audit event. Returns the calls' answers.
+ */
+async function recordJobs(client: pg.PoolClient, jobs: UsageJob[]): Promise<unknown[]> {
+  const sorted = jobs.flatMap((j) => j.records).sort(byDedupeKey);
+  const created = new Set<string>();
+  for (let i = 0; i < sorted.length; i += RECORDS_PER_STATEMENT) {
+    const insert = postgresCompiler
+      .insertInto('usage_records')
+      .values(sorted.slice(i, i + RECORDS_PER_STATEMENT).map(usageParams))
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .returning('metering_record_id');
+    for (const r of await rowsOf<{ metering_record_id: string }>(client, insert))
+      created.add(r.metering_record_id);
+  }
+  const missing = [
+    ...new Set(sorted.filter((r) => !created.has(r.meteringRecordId)).map((r) => r.dedupeKey)),
+  ];
+  const existing = new Map<string, UsageRecordRow>();
+  for (let i = 0; i < missing.length; i += RECORDS_PER_STATEMENT) {
+    const select = postgresCompiler
+      .selectFrom('usage_records')
+      .selectAll()
+      .where('dedupe_key', 'in', missing.slice(i, i + RECORDS_PER_STATEMENT));
+    for (const r of await rowsOf<Row<'usage_records'>>(client, select)) {
+      const row = toUsage(r);
+      existing.set(row.dedupeKey, row);
+    }
+  }
+  const values: unknown[] = [];
+  const events: ReturnType<typeof rows.eventParams>[] = [];
+  for (const job of jobs) {
+    const outcomes = job.records.map((record): UsageOutcome =>
+      created.has(record.meteringRecordId)
+        ? { row: record, created: true }
+        : { row: existing.get(record.dedupeKey)!, created: false },
+    );
+    const { value, event } = job.settle(outcomes);
+    values.push(value);
+    events.push(rows.eventParams(event));
+  }
+  // The summary counts each record once: those stored now, rows in key order.
+  const deltas = summaryDeltas(sorted.filter((r) => created.has(r.meteringRecordId)));
+  for (let e = 0, d = 0; e < events.length || d < deltas.length;) {
+    const someEvents = events.slice(e, (e += EVENTS_PER_STATEMENT));
+    const someDeltas = deltas.slice(d, (d += SUMMARY_ROWS_PER_STATEMENT));
+    const appendEvents = (db: QueryCreator<Database>) =>
+      db.insertInto('audit_events').values(someEvents);
+    await rowsOf(
+      client,
+      someDeltas.length === 0
+        ? appendEvents(postgresCompiler)
+        : someEvents.length === 0
+          ? summaryUpsert(postgresCompiler, someDeltas)
+          : postgresCompiler
+              .with('summary', (db) => summaryUpsert(db, someDeltas))
+              .insertInto('audit_events')
+              .values(someEvents),
+    );
+  }
+  return values;
+}
+
+/** The rows of one statement on a transaction's client; a database gone is a TransientStoreError. */
+async function rowsOf<T>(client: pg.PoolClient, query: Compilable): Promise<T[]> {
+  const c = query.compile();
+  try {
+    return (await client.query(c.sql, c.parameters as unknown[])).rows as T[];
+  } catch (error) {
+    throw transient(error);
+  }
+}
+
+/** Audit events per insert: 7 parameters each, beside a summary upsert's rows. */
+const EVENTS_PER_STATEMENT = 2000;
+
 export class PostgresUsage implements UsagePart {
   constructor(
     private readonly sql: Statements,
@@ -110,53 +204,12 @@ export class PostgresUsage implements UsagePart {
 
   recordUsage<T>(
     records: UsageRecordRow[],
-    settle: (outcomes: UsageOutcome[]) => { value: T; event: AuditEvent },
+    settle: (outcomes: UsageOutcome[]) => { value: T; event: EventToStore },
   ): Promise<T> {
-    // One multi-row insert in key order (so that concurrent transactions lock keys in the same
-    // order and cannot deadlock), then one read of the rows that already stood.
-    const sorted = [...records].sort((a, b) =>
-      a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0,
-    );
-    return this.commits.submit(async (client) => {
-      const created = new Set<string>();
-      if (sorted.length > 0) {
-        const insert = postgresCompiler
-          .insertInto('usage_records')
-          .values(sorted.map(usageParams))
-          .onConflict((oc) => oc.column('dedupe_key').doNothing())
-          .returning('metering_record_id');
-        const inserted = await this.sql.allOf<{ metering_record_id: string }>(insert, client);
-        for (const r of inserted) created.add(r.metering_record_id);
-      }
-      const missing = [
-        ...new Set(records.filter((r) => !created.has(r.meteringRecordId)).map((r) => r.dedupeKey)),
-      ];
-      const existing = new Map<string, UsageRecordRow>();
-      if (missing.length > 0) {
-        const select = postgresCompiler
-          .selectFrom('usage_records')
-          .selectAll()
-          .where('dedupe_key', 'in', missing);
-        for (const r of await this.sql.allOf<Row<'usage_records'>>(select, client)) {
-          const row = toUsage(r);
-          existing.set(row.dedupeKey, row);
-        }
-      }
-      // The summary counts each record once: those this call stored, rows in key order.
-      const deltas = summaryDeltas(records.filter((r) => created.has(r.meteringRecordId)));
-      for (let i = 0; i < deltas.length; i += SUMMARY_ROWS_PER_STATEMENT)
-        await this.sql.allOf(
-          summaryUpsert(postgresCompiler, deltas.slice(i, i + SUMMARY_ROWS_PER_STATEMENT)),
-          client,
-        );
-      const outcomes = records.map((record): UsageOutcome =>
-        created.has(record.meteringRecordId)
-          ? { row: record, created: true }
-          : { row: existing.get(record.dedupeKey)!, created: false },
-      );
-      const { value, event } = settle(outcomes);
-      await this.sql.query(client, 'insertEvent', rows.eventParams(event));
-      return value;
+    const item: UsageJob = { records, settle };
+    return this.commits.submit(async (client) => (await recordJobs(client, [item]))[0] as T, {
+      batcher: recordJobs,
+      item,
     });
   }
 

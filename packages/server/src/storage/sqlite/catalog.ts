@@ -6,7 +6,7 @@
  * cached. Its mirror, postgres/catalog.ts, reads through: other instances write there too.
  */
 
-import type { AuditEvent } from '../../audit/event.js';
+import type { EventToStore } from '../../audit/call.js';
 import type { Agreement, RegistrationToken, SigningKey } from '../../domain/catalog.js';
 import type { CatalogPart } from '../parts.js';
 import { agreementLookup, catalogWrites } from '../plans.js';
@@ -171,7 +171,7 @@ export class SqliteCatalog implements CatalogPart {
   async isTaskRegistered(key: string, product: string) {
     return this.sql.get('getTaskRegistration', { key, product }) !== undefined;
   }
-  async registerTask(key: string, product: string, at: Date, event: AuditEvent) {
+  async registerTask(key: string, product: string, at: Date, event: EventToStore) {
     await this.commits.submit(() => {
       this.sql.run('insertTaskRegistration', {
         access_key_id: key,

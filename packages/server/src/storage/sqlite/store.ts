@@ -14,7 +14,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import type { AuditEvent } from '../../audit/event.js';
+import type { EventToStore } from '../../audit/call.js';
 import { StoreOfParts } from '../parts.js';
 import { eventsQuery, type QueryName } from '../queries.js';
 import * as rows from '../rows.js';
@@ -108,7 +108,7 @@ export class SqliteStore extends StoreOfParts implements Store {
     }
   }
 
-  async appendEvent(event: AuditEvent) {
+  async appendEvent(event: EventToStore) {
     await this.commits.submit(() => this.sql.run('insertEvent', rows.eventParams(event)));
   }
   async listEvents(filter: EventFilter) {

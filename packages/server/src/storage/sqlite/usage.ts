@@ -7,7 +7,7 @@
  * process owns the file, so a call costs one row whatever its size.
  */
 
-import type { AuditEvent } from '../../audit/event.js';
+import type { EventToStore } from '../../audit/call.js';
 import type { UsagePart } from '../parts.js';
 import type { QueryName } from '../queries.js';
 import * as rows from '../rows.js';
@@ -116,7 +116,7 @@ export class SqliteUsage implements UsagePart {
 
   recordUsage<T>(
     records: UsageRecordRow[],
-    settle: (outcomes: UsageOutcome[]) => { value: T; event: AuditEvent },
+    settle: (outcomes: UsageOutcome[]) => { value: T; event: EventToStore },
   ): Promise<T> {
     const now = Date.now();
     if (now - this.lastExpiry > 60_000) {
