@@ -260,3 +260,36 @@ export function summaryUpsert<T>(db: QueryCreator<Database>, deltas: readonly T[
       })),
     );
 }
+
+/** The summary's columns and their PostgreSQL types, for `summaryUpsertArrays`. */
+const SUMMARY_COLUMNS = {
+  hour: 'int8',
+  product_code: 'text',
+  customer_aws_account_id: 'text',
+  dimension: 'text',
+  tag_key: 'text',
+  tag_value: 'text',
+  quantity: 'int8',
+  records: 'int8',
+} as const;
+
+/**
+ * PostgreSQL's `summaryUpsert` of any number of deltas in 8 parameters: each column sent as one
+ * array, the rows `unnest`ed from them in the order given (key order, see `summaryDeltas`).
+ */
+export function summaryUpsertArrays(db: QueryCreator<Database>, deltas: readonly SummaryDelta[]) {
+  const names = Object.keys(SUMMARY_COLUMNS) as Array<keyof typeof SUMMARY_COLUMNS>;
+  const arrays = names.map(
+    (name) => sql`${deltas.map((d) => d[name])}::${sql.raw(SUMMARY_COLUMNS[name])}[]`,
+  );
+  return db
+    .insertInto('usage_summary')
+    .columns(names)
+    .expression(sql`select * from unnest(${sql.join(arrays)})`)
+    .onConflict((oc) =>
+      oc.columns([...SUMMARY_KEY]).doUpdateSet((eb) => ({
+        quantity: eb('usage_summary.quantity', '+', eb.ref('excluded.quantity')),
+        records: eb('usage_summary.records', '+', eb.ref('excluded.records')),
+      })),
+    );
+}

@@ -26,7 +26,7 @@ import {
   reportPage,
   reportQuery,
   summaryDeltas,
-  summaryUpsert,
+  summaryUpsertArrays,
   toReportRow,
   type ReportDialect,
 } from '../usage-summary.js';
@@ -109,7 +109,49 @@ interface UsageJob {
   settle: (outcomes: UsageOutcome[]) => { value: unknown; event: EventToStore };
 }
 
-/** Records per insert and keys per lookup: within PostgreSQL's 65,535 parameters a statement. */
+/** The columns of `usage_records` and the PostgreSQL type of each, as the insert sends them. */
+const USAGE_COLUMNS = {
+  metering_record_id: 'text',
+  dedupe_key: 'text',
+  fingerprint: 'text',
+  operation: 'text',
+  product_code: 'text',
+  customer_aws_account_id: 'text',
+  customer_identifier: 'text',
+  license_arn: 'text',
+  dimension: 'text',
+  usage_time: 'int8',
+  quantity: 'int8',
+  allocations: 'text',
+  caller_account_id: 'text',
+  caller_access_key_id: 'text',
+  request_id: 'text',
+  recorded_at: 'int8',
+} as const;
+type UsageColumn = keyof typeof USAGE_COLUMNS;
+
+/**
+ * One insert of any number of records, in the order given: each column is sent as one array
+ * and the rows are `unnest`ed from them, so that a statement has 16 parameters, not 16 a record
+ * (which the client builds and binds, and the server parses, one by one).
+ */
+function insertRecords(records: readonly UsageRecordRow[]) {
+  const names = Object.keys(USAGE_COLUMNS) as UsageColumn[];
+  const columns = names.map(() => [] as unknown[]);
+  for (const r of records) {
+    const p = usageParams(r);
+    names.forEach((name, i) => columns[i]!.push(p[name]));
+  }
+  const arrays = names.map((name, i) => raw`${columns[i]}::${raw.raw(USAGE_COLUMNS[name])}[]`);
+  return postgresCompiler
+    .insertInto('usage_records')
+    .columns(names)
+    .expression(raw`select * from unnest(${raw.join(arrays)})`)
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('metering_record_id');
+}
+
+/** Keys per lookup of the rows that stood: within PostgreSQL's 65,535 parameters a statement. */
 const RECORDS_PER_STATEMENT = 4000;
 
 const byDedupeKey = (a: UsageRecordRow, b: UsageRecordRow) =>
@@ -126,15 +168,9 @@ const byDedupeKey = (a: UsageRecordRow, b: UsageRecordRow) =>
 async function recordJobs(client: pg.PoolClient, jobs: UsageJob[]): Promise<unknown[]> {
   const sorted = jobs.flatMap((j) => j.records).sort(byDedupeKey);
   const created = new Set<string>();
-  for (let i = 0; i < sorted.length; i += RECORDS_PER_STATEMENT) {
-    const insert = postgresCompiler
-      .insertInto('usage_records')
-      .values(sorted.slice(i, i + RECORDS_PER_STATEMENT).map(usageParams))
-      .onConflict((oc) => oc.column('dedupe_key').doNothing())
-      .returning('metering_record_id');
-    for (const r of await rowsOf<{ metering_record_id: string }>(client, insert))
+  if (sorted.length > 0)
+    for (const r of await rowsOf<{ metering_record_id: string }>(client, insertRecords(sorted)))
       created.add(r.metering_record_id);
-  }
   const missing = [
     ...new Set(sorted.filter((r) => !created.has(r.meteringRecordId)).map((r) => r.dedupeKey)),
   ];
@@ -173,9 +209,9 @@ async function recordJobs(client: pg.PoolClient, jobs: UsageJob[]): Promise<unkn
       someDeltas.length === 0
         ? appendEvents(postgresCompiler)
         : someEvents.length === 0
-          ? summaryUpsert(postgresCompiler, someDeltas)
+          ? summaryUpsertArrays(postgresCompiler, someDeltas)
           : postgresCompiler
-              .with('summary', (db) => summaryUpsert(db, someDeltas))
+              .with('summary', (db) => summaryUpsertArrays(db, someDeltas))
               .insertInto('audit_events')
               .values(someEvents),
     );
