@@ -235,7 +235,7 @@ export function toReportRow(q: UsageReportQuery, r: Record<string, unknown>): Us
   };
 }
 
-const SUMMARY_KEY = [
+export const SUMMARY_KEY = [
   'hour',
   'product_code',
   'customer_aws_account_id',

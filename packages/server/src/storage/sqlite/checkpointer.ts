@@ -5,9 +5,8 @@
  * loop itself.
  */
 
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from './worker-entry.js';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CheckpointerData } from './checkpointer-worker.js';
 
@@ -18,20 +17,6 @@ import type { CheckpointerData } from './checkpointer-worker.js';
 const WAL_AUTOCHECKPOINT_PAGES = 16_384;
 const IDLE_MS = 50;
 
-/**
- * Where the thread starts. Built, it is the compiled module beside this one. From sources
- * (tests run under tsx) the worker must load TypeScript too, and on Node 20 a worker gets none
- * of the main thread's module hooks: it registers tsx's before importing the entry.
- */
-function entry(): URL {
-  const ext = extname(fileURLToPath(import.meta.url));
-  const module = new URL(`./checkpointer-worker${ext}`, import.meta.url);
-  if (ext !== '.ts') return module;
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const load = `import { register } from ${tsx}; register(); await import(${JSON.stringify(module.href)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(load)}`);
-}
-
 export class Checkpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<unknown>;
@@ -40,7 +25,7 @@ export class Checkpointer {
   constructor(db: BetterSqlite3.Database, path: string, idleMs = IDLE_MS) {
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     const workerData: CheckpointerData = { path, idleMs };
-    this.worker = new Worker(entry(), { workerData });
+    this.worker = new Worker(workerEntry('checkpointer-worker'), { workerData });
     this.worker.on('error', () => undefined); // commits still checkpoint past the bound
     this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.unref();

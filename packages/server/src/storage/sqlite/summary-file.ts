@@ -10,7 +10,12 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { param, prepare } from '../prepared.js';
-import { summaryDeltas, summaryUpsert, type SummarizedRecord } from '../usage-summary.js';
+import {
+  SUMMARY_KEY,
+  summaryDeltas,
+  summaryUpsert,
+  type SummarizedRecord,
+} from '../usage-summary.js';
 import type { PackedRecord } from './usage-log.js';
 import { sqliteCompiler } from './dialect.js';
 
@@ -39,14 +44,7 @@ export function openSummary(target: BetterSqlite3.Database): void {
     .addColumn('tag_value', 'text', (c) => c.notNull())
     .addColumn('quantity', 'bigint', (c) => c.notNull())
     .addColumn('records', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('usage_summary_pk', [
-      'hour',
-      'product_code',
-      'customer_aws_account_id',
-      'dimension',
-      'tag_key',
-      'tag_value',
-    ])
+    .addPrimaryKeyConstraint('usage_summary_pk', [...SUMMARY_KEY])
     // Rows in key order (hours first), as a PostgreSQL index range reads them.
     .modifyEnd(sql`without rowid`)
     .compile();

@@ -7,9 +7,9 @@
  * another thread could read: its summary is followed in the event loop, when a report asks.
  */
 
-import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from './worker-entry.js';
 import BetterSqlite3 from 'better-sqlite3';
 import { TransientStoreError } from '../errors.js';
 import { catchUp, logEnd, openSummary } from './summary-file.js';
@@ -19,16 +19,6 @@ import type { SummaryMessage, SummaryWorkerData } from './summary-worker.js';
 const IDLE_MS = 200;
 /** How long a report waits for the summary to reach the log before it is refused. */
 const SYNC_TIMEOUT_MS = 15_000;
-
-/** Where the thread starts (as checkpointer.ts: under tsx the worker registers it first). */
-function entry(): URL {
-  const ext = extname(fileURLToPath(import.meta.url));
-  const module = new URL(`./summary-worker${ext}`, import.meta.url);
-  if (ext !== '.ts') return module;
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const load = `import { register } from ${tsx}; register(); await import(${JSON.stringify(module.href)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(load)}`);
-}
 
 interface Waiter {
   upTo: number;
@@ -66,7 +56,7 @@ export class SqliteSummary {
       summaryPath: this.summaryPath,
       idleMs: IDLE_MS,
     };
-    const worker = new Worker(entry(), { workerData });
+    const worker = new Worker(workerEntry('summary-worker'), { workerData });
     worker.on('message', (m: SummaryMessage) => this.told(m));
     worker.on('error', (error) => this.told({ type: 'failed', message: error.message }));
     this.exited = new Promise((resolve) => worker.once('exit', resolve));
